@@ -1,0 +1,37 @@
+# Two commands set everything up: `make run` serves the API, `make test` checks everything.
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: run test lint typecheck unit bench demo clean
+
+$(STAMP): pyproject.toml
+	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11 is needed: set PYTHON=/path/to/python3.11"; exit 1; }
+	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	# llama-cpp-python compiles from source the first time (several minutes); pip caches the wheel.
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/personify serve --host 127.0.0.1 --port 8000 --load-demo
+
+demo: $(STAMP)
+	$(BIN)/personify demo
+
+lint: $(STAMP)
+	$(BIN)/ruff check personify tests
+	$(BIN)/ruff format --check personify tests
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+test: lint typecheck
+	$(BIN)/pytest
+
+bench: $(STAMP)
+	$(BIN)/personify bench
+
+clean:
+	rm -rf $(VENV) .personify .mypy_cache .ruff_cache .pytest_cache

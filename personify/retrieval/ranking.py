@@ -1,0 +1,65 @@
+"""Blend generator scores into one, then pick a diverse list with MMR. Pure functions."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+import numpy as np
+
+# Weights of each generator's normalised score, warm users and cold-start users.
+WARM = {"vector": 0.50, "covisit": 0.30, "popular": 0.10, "affinity": 0.10}
+COLD = {"vector": 0.65, "covisit": 0.0, "popular": 0.35, "affinity": 0.0}
+MMR_LAMBDA = 0.75
+
+
+@dataclass
+class Pooled:
+    """One candidate as the generators saw it, before blending."""
+
+    item_id: str
+    scores: dict[str, float] = field(default_factory=dict)
+    reasons: list[str] = field(default_factory=list)
+
+    def add(self, source: str, score: float, reason: str) -> None:
+        if score > self.scores.get(source, -1.0):
+            self.scores[source] = score
+        if reason not in self.reasons:
+            self.reasons.append(reason)
+
+
+def blend(
+    pool: Mapping[str, Pooled], affinity: Mapping[str, float], categories: Mapping[str, str], cold: bool
+) -> dict[str, float]:
+    weights = COLD if cold else WARM
+    top_affinity = max(affinity.values(), default=0.0) or 1.0
+    blended = {}
+    for item_id, pooled in pool.items():
+        aff = affinity.get(categories.get(item_id, ""), 0.0) / top_affinity
+        score = sum(weights[s] * max(v, 0.0) for s, v in pooled.scores.items() if s in weights)
+        blended[item_id] = score + weights["affinity"] * aff
+    return blended
+
+
+def mmr(
+    scores: Mapping[str, float], vectors: Mapping[str, np.ndarray], n: int, lam: float = MMR_LAMBDA
+) -> list[str]:
+    """Maximal marginal relevance: trade a little score for items unlike those already picked."""
+    remaining = sorted(scores, key=lambda i: -scores[i])[: max(n * 5, 50)]
+    chosen: list[str] = []
+    chosen_vecs: list[np.ndarray] = []
+    while remaining and len(chosen) < n:
+        best, best_value = remaining[0], -np.inf
+        for item_id in remaining:
+            vector = vectors.get(item_id)
+            redundancy = (
+                max(float(vector @ v) for v in chosen_vecs) if chosen_vecs and vector is not None else 0.0
+            )
+            value = lam * scores[item_id] - (1 - lam) * redundancy
+            if value > best_value:
+                best, best_value = item_id, value
+        chosen.append(best)
+        remaining.remove(best)
+        if best in vectors:
+            chosen_vecs.append(vectors[best])
+    return chosen

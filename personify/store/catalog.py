@@ -1,0 +1,74 @@
+"""The catalog of record: items in SQL. Their vectors live in Chroma (retrieval/)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable, Iterator
+
+from sqlalchemy import Engine, func, select
+
+from personify.domain import Item
+from personify.store.schema import items
+from personify.store.sql import upsert
+
+
+def _row_to_item(row: object) -> Item:
+    m = row._mapping  # type: ignore[attr-defined]
+    return Item(
+        id=m["id"],
+        title=m["title"],
+        description=m["description"],
+        category=m["category"],
+        tags=list(m["tags"]),
+        attributes=dict(m["attributes"]),
+        available=bool(m["available"]),
+    )
+
+
+class Catalog:
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+
+    def upsert(self, batch: list[Item]) -> None:
+        if not batch:
+            return
+        now = time.time()
+        rows = [
+            {**item.model_dump(exclude={"id"}), "id": item.id, "updated_at": now} for item in batch
+        ]
+        with self._engine.begin() as conn:
+            conn.execute(upsert(self._engine, items, ["id"], rows), rows)
+
+    def get(self, item_id: str) -> Item | None:
+        with self._engine.connect() as conn:
+            row = conn.execute(select(items).where(items.c.id == item_id)).first()
+        return _row_to_item(row) if row else None
+
+    def get_many(self, ids: Iterable[str]) -> dict[str, Item]:
+        wanted = list(dict.fromkeys(ids))
+        found: dict[str, Item] = {}
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start : start + 500]
+            with self._engine.connect() as conn:
+                for row in conn.execute(select(items).where(items.c.id.in_(chunk))):
+                    item = _row_to_item(row)
+                    found[item.id] = item
+        return found
+
+    def existing_ids(self, ids: Iterable[str]) -> set[str]:
+        wanted = list(set(ids))
+        found: set[str] = set()
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start : start + 500]
+            with self._engine.connect() as conn:
+                found.update(conn.scalars(select(items.c.id).where(items.c.id.in_(chunk))))
+        return found
+
+    def iter_all(self) -> Iterator[Item]:
+        with self._engine.connect() as conn:
+            for row in conn.execute(select(items).order_by(items.c.id)):
+                yield _row_to_item(row)
+
+    def count(self) -> int:
+        with self._engine.connect() as conn:
+            return int(conn.scalar(select(func.count()).select_from(items)) or 0)

@@ -1,0 +1,37 @@
+"""Engine creation: SQLite by default (durable settings), any SQLAlchemy URL otherwise."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.exc import OperationalError
+
+from personify.errors import ConfigError
+from personify.store.schema import metadata
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=FULL")  # an acknowledged event survives a crash
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.close()
+
+
+def make_engine(url: str) -> Engine:
+    """Create the engine and the tables. A bad URL or unreachable database is a ConfigError."""
+    try:
+        if url.startswith("sqlite"):
+            engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 10})
+            event.listen(engine, "connect", _sqlite_pragmas)
+        else:
+            engine = create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
+        metadata.create_all(engine)
+    except (OperationalError, ValueError, ImportError) as exc:
+        raise ConfigError(
+            f"Cannot open the database at PERSONIFY_DATABASE_URL ({exc.__class__.__name__}: "
+            f"{str(exc).splitlines()[0]}): check the URL and that the server is running.",
+            field="PERSONIFY_DATABASE_URL",
+        ) from exc
+    return engine

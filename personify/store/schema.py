@@ -1,0 +1,95 @@
+"""SQL tables: the event log, the catalog of record, users, profiles and conversations.
+
+Times are stored as float epoch seconds (UTC): portable across SQLite and PostgreSQL.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    Float,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+metadata = MetaData()
+
+items = Table(
+    "items",
+    metadata,
+    Column("id", String(128), primary_key=True),
+    Column("title", String(300), nullable=False),
+    Column("description", Text, nullable=False),
+    Column("category", String(100), nullable=False),
+    Column("tags", JSON, nullable=False),
+    Column("attributes", JSON, nullable=False),
+    Column("available", Boolean, nullable=False),
+    Column("updated_at", Float, nullable=False),
+)
+
+events = Table(
+    "events",
+    metadata,
+    Column("seq", Integer, primary_key=True, autoincrement=True),
+    Column("event_id", String(200), nullable=False),
+    Column("user_id", String(128), nullable=False),
+    Column("type", String(64), nullable=False),
+    Column("item_id", String(128)),
+    Column("properties", JSON, nullable=False),
+    Column("ts", Float, nullable=False),
+    Column("received_at", Float, nullable=False),
+    UniqueConstraint("event_id", name="uq_events_event_id"),
+    Index("ix_events_user_ts", "user_id", "ts"),
+)
+
+users = Table(
+    "users",
+    metadata,
+    Column("user_id", String(128), primary_key=True),
+    Column("traits", JSON, nullable=False),
+    Column("updated_at", Float, nullable=False),
+)
+
+profiles = Table(
+    "profiles",
+    metadata,
+    Column("user_id", String(128), primary_key=True),
+    Column("features", JSON, nullable=False),
+    Column("updated_at", Float, nullable=False),
+)
+
+conversation_turns = Table(
+    "conversation_turns",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("user_id", String(128), nullable=False),
+    Column("session_id", String(128), nullable=False),
+    Column("role", String(16), nullable=False),
+    Column("text", Text, nullable=False),  # redacted: placeholders, never raw PII
+    Column("created_at", Float, nullable=False),
+    Index("ix_turns_user_session", "user_id", "session_id", "id"),
+)
+
+vaults = Table(
+    "vaults",
+    metadata,
+    Column("user_id", String(128), primary_key=True),
+    Column("session_id", String(128), primary_key=True),
+    Column("entries", JSON, nullable=False),  # placeholder -> original value
+    Column("updated_at", Float, nullable=False),
+)
+
+# Bumped whenever history is removed (erasure), so derived in-memory indexes rebuild.
+log_meta = Table(
+    "log_meta",
+    metadata,
+    Column("key", String(64), primary_key=True),
+    Column("value", Integer, nullable=False),
+)

@@ -1,0 +1,121 @@
+"""Users' traits, computed profile features, conversations and pseudonym vaults."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Engine, delete, select, update
+
+from personify.store.schema import (
+    conversation_turns,
+    events,
+    log_meta,
+    profiles,
+    users,
+    vaults,
+)
+from personify.store.sql import insert_ignoring_duplicates, upsert
+
+
+@dataclass(frozen=True, kw_only=True)
+class StoredTurn:
+    role: str  # "user" or "assistant"
+    text: str  # redacted
+
+
+class UserStore:
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+
+    # traits -------------------------------------------------------------------------------
+    def put_traits(self, user_id: str, traits: dict[str, Any]) -> None:
+        row = {"user_id": user_id, "traits": traits, "updated_at": time.time()}
+        with self._engine.begin() as conn:
+            conn.execute(upsert(self._engine, users, ["user_id"], [row]), [row])
+
+    def get_traits(self, user_id: str) -> dict[str, Any] | None:
+        with self._engine.connect() as conn:
+            value = conn.scalar(select(users.c.traits).where(users.c.user_id == user_id))
+        return dict(value) if value is not None else None
+
+    # profile features -------------------------------------------------------------------
+    def put_features(self, rows: list[dict[str, Any]]) -> None:
+        """rows: {"user_id", "features", "updated_at"} each."""
+        if rows:
+            with self._engine.begin() as conn:
+                conn.execute(upsert(self._engine, profiles, ["user_id"], rows), rows)
+
+    def get_features(self, user_id: str) -> tuple[dict[str, Any], float] | None:
+        query = select(profiles.c.features, profiles.c.updated_at).where(
+            profiles.c.user_id == user_id
+        )
+        with self._engine.connect() as conn:
+            row = conn.execute(query).first()
+        return (dict(row.features), float(row.updated_at)) if row else None
+
+    # conversations ----------------------------------------------------------------------
+    def add_turns(self, user_id: str, session_id: str, turns: list[StoredTurn]) -> None:
+        now = time.time()
+        rows = [
+            {
+                "user_id": user_id,
+                "session_id": session_id,
+                "role": t.role,
+                "text": t.text,
+                "created_at": now,
+            }
+            for t in turns
+        ]
+        with self._engine.begin() as conn:
+            conn.execute(conversation_turns.insert(), rows)
+
+    def recent_turns(self, user_id: str, session_id: str, limit: int = 12) -> list[StoredTurn]:
+        query = (
+            select(conversation_turns.c.role, conversation_turns.c.text)
+            .where(conversation_turns.c.user_id == user_id)
+            .where(conversation_turns.c.session_id == session_id)
+            .order_by(conversation_turns.c.id.desc())
+            .limit(limit)
+        )
+        with self._engine.connect() as conn:
+            rows = conn.execute(query).all()
+        return [StoredTurn(role=r.role, text=r.text) for r in reversed(rows)]
+
+    # pseudonym vaults -------------------------------------------------------------------
+    def get_vault(self, user_id: str, session_id: str) -> dict[str, str]:
+        query = select(vaults.c.entries).where(
+            (vaults.c.user_id == user_id) & (vaults.c.session_id == session_id)
+        )
+        with self._engine.connect() as conn:
+            value = conn.scalar(query)
+        return dict(value) if value else {}
+
+    def put_vault(self, user_id: str, session_id: str, entries: dict[str, str]) -> None:
+        row = {
+            "user_id": user_id,
+            "session_id": session_id,
+            "entries": entries,
+            "updated_at": time.time(),
+        }
+        with self._engine.begin() as conn:
+            conn.execute(upsert(self._engine, vaults, ["user_id", "session_id"], [row]), [row])
+
+    # erasure -----------------------------------------------------------------------------
+    def erase(self, user_id: str) -> int:
+        """Delete everything SQL holds about the user in one transaction; rows removed."""
+        removed = 0
+        with self._engine.begin() as conn:
+            for table in (events, users, profiles, conversation_turns, vaults):
+                removed += conn.execute(delete(table).where(table.c.user_id == user_id)).rowcount
+            conn.execute(
+                insert_ignoring_duplicates(self._engine, log_meta),
+                [{"key": "generation", "value": 0}],
+            )
+            conn.execute(
+                update(log_meta)
+                .where(log_meta.c.key == "generation")
+                .values(value=log_meta.c.value + 1)
+            )
+        return removed
