@@ -51,7 +51,9 @@ class Settings(BaseSettings):
     @classmethod
     def _chroma_url_is_http(cls, value: str) -> str:
         if value and urlparse(value).scheme not in ("http", "https"):
-            raise ValueError("must be empty (embedded Chroma) or an http(s):// URL of a Chroma server")
+            raise ValueError(
+                "must be empty (embedded Chroma) or an http(s):// URL of a Chroma server"
+            )
         return value
 
     @property

@@ -55,7 +55,9 @@ class PresidioRedactor:
                 "models": [{"lang_code": "en", "model_name": SPACY_MODEL}],
             }
         )
-        self._engine = AnalyzerEngine(nlp_engine=provider.create_engine(), supported_languages=["en"])
+        self._engine = AnalyzerEngine(
+            nlp_engine=provider.create_engine(), supported_languages=["en"]
+        )
         self._engine.registry.add_recognizer(
             PatternRecognizer(
                 supported_entity="STREET_ADDRESS",
@@ -74,7 +76,9 @@ class PresidioRedactor:
                     text=text, language="en", entities=ENTITIES, score_threshold=SCORE_THRESHOLD
                 )
         except Exception as exc:  # fail closed: nothing goes to a model unredacted
-            raise PrivacyError(f"Redaction failed ({exc.__class__.__name__}); nothing was sent.") from exc
+            raise PrivacyError(
+                f"Redaction failed ({exc.__class__.__name__}); nothing was sent."
+            ) from exc
         spans = sorted(results, key=lambda r: (r.start, -(r.end - r.start), -r.score))
         out: list[str] = []
         cursor = 0

@@ -70,7 +70,7 @@ class BehaviourIndex:
 
     def covisited(self, seeds: list[str], n: int) -> list[tuple[str, float, str]]:
         """Items seen together with the seeds (newest seed weighs most): (id, score, via seed)."""
-        scores: Counter[str] = Counter()
+        scores: dict[str, float] = defaultdict(float)
         via: dict[str, str] = {}
         with self._lock:
             for rank, seed in enumerate(reversed(seeds[-WINDOW:])):
@@ -82,6 +82,6 @@ class BehaviourIndex:
                 for other, count in heapq.nlargest(50, neighbours.items(), key=lambda kv: kv[1]):
                     scores[other] += weight * count / norm
                     via.setdefault(other, seed)  # the newest seed that led here
-        top = scores.most_common(n)
+        top = heapq.nlargest(n, scores.items(), key=lambda kv: kv[1])
         lead = top[0][1] if top else 1.0
         return [(i, s / lead, via[i]) for i, s in top]

@@ -27,7 +27,8 @@ class ProfileService:
         """Recompute features and vectors for these users from the log and their traits."""
         now = utcnow()
         users = list(dict.fromkeys(user_ids))
-        histories = {u: self._store.events.for_user(u) for u in users}
+        found = self._store.events.for_users(users)
+        histories = {u: found.get(u, []) for u in users}
         traits = {u: self.traits(u) for u in users}
         item_ids = {e.item_id for h in histories.values() for e in h if e.item_id}
         categories = {i.id: i.category for i in self._store.catalog.get_many(item_ids).values()}

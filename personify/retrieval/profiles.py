@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections import Counter
+from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from datetime import datetime
 
@@ -28,7 +28,7 @@ EVENT_WEIGHTS: Mapping[str, float] = {
     "dislike": -4.0,
 }
 PASSIVE_TYPES = frozenset({"view", "impression"})
-INTEREST_WEIGHT = 2.0  # stated interests count like two fresh clicks
+INTEREST_SHARE = 0.4  # stated interests' share of the profile vector when both exist
 
 
 def event_weight(event: Event) -> float:
@@ -53,14 +53,16 @@ def compute_features(
         return ProfileFeatures()
     now_s = now.timestamp()
     ages = [now_s - e.timestamp.timestamp() for e in history]
-    affinity: Counter[str] = Counter()
+    affinity: dict[str, float] = defaultdict(float)
     for event, age in zip(history, ages, strict=True):
         category = categories.get(event.item_id or "")
         if category:
             affinity[category] += event_weight(event) * decay(age)
     positive = {c: v for c, v in affinity.items() if v > 0}
     total = sum(positive.values()) or 1.0
-    normalised = {c: round(v / total, 4) for c, v in sorted(positive.items(), key=lambda kv: -kv[1])}
+    normalised = {
+        c: round(v / total, 4) for c, v in sorted(positive.items(), key=lambda kv: -kv[1])
+    }
     engaged = sum(1 for e in history if e.type not in PASSIVE_TYPES)
     last = max(e.timestamp for e in history)
     return ProfileFeatures(
@@ -89,18 +91,25 @@ def profile_vector(
 ) -> np.ndarray | None:
     """Time-decayed blend of interacted items and the embedded stated interests."""
     now_s = now.timestamp()
-    total: np.ndarray | None = None
+    behaviour: np.ndarray | None = None
     for event in events:
         vector = item_vectors.get(event.item_id or "")
         weight = event_weight(event)
         if vector is None or weight <= 0:
             continue
         contribution = vector * (weight * decay(now_s - event.timestamp.timestamp()))
-        total = contribution if total is None else total + contribution
-    if interests_vector is not None:
-        part = interests_vector * INTEREST_WEIGHT
-        total = part if total is None else total + part
-    if total is None:
+        behaviour = contribution if behaviour is None else behaviour + contribution
+    parts = [
+        (p, w)
+        for p, w in ((behaviour, 1 - INTEREST_SHARE), (interests_vector, INTEREST_SHARE))
+        if p is not None
+    ]
+    if not parts:
         return None
-    norm = float(np.linalg.norm(total))
-    return None if math.isclose(norm, 0.0) else (total / norm).astype(np.float32)
+    total = sum(_unit(p) * w for p, w in parts)
+    return _unit(np.asarray(total, dtype=np.float32))
+
+
+def _unit(vector: np.ndarray) -> np.ndarray:
+    norm = float(np.linalg.norm(vector))
+    return vector if math.isclose(norm, 0.0) else (vector / norm).astype(np.float32)

@@ -29,7 +29,10 @@ class Pooled:
 
 
 def blend(
-    pool: Mapping[str, Pooled], affinity: Mapping[str, float], categories: Mapping[str, str], cold: bool
+    pool: Mapping[str, Pooled],
+    affinity: Mapping[str, float],
+    categories: Mapping[str, str],
+    cold: bool,
 ) -> dict[str, float]:
     weights = COLD if cold else WARM
     top_affinity = max(affinity.values(), default=0.0) or 1.0
@@ -53,7 +56,9 @@ def mmr(
         for item_id in remaining:
             vector = vectors.get(item_id)
             redundancy = (
-                max(float(vector @ v) for v in chosen_vecs) if chosen_vecs and vector is not None else 0.0
+                max(float(vector @ v) for v in chosen_vecs)
+                if chosen_vecs and vector is not None
+                else 0.0
             )
             value = lam * scores[item_id] - (1 - lam) * redundancy
             if value > best_value:

@@ -50,15 +50,20 @@ class Recommender:
             where: dict[str, Any] = {"available": True}
             if category:
                 where = {"$and": [where, {"category": category}]}
-            reason = "Matches what you asked about" if query_vector is not None else (
-                "Close to what you have used" if seeds else "Fits your stated interests"
+            reason = (
+                "Matches what you asked about"
+                if query_vector is not None
+                else ("Close to what you have used" if seeds else "Fits your stated interests")
             )
             for hit in self._vectors.similar_items(vector, POOL + len(seen), where):
                 add(hit.id, "vector", hit.similarity, reason)
         titles: dict[str, str] = {}
         covisited = self._behaviour.covisited(seeds, POOL)
         if covisited:
-            titles = {i.id: i.title for i in self._store.catalog.get_many({v for _, _, v in covisited}).values()}
+            titles = {
+                i.id: i.title
+                for i in self._store.catalog.get_many({v for _, _, v in covisited}).values()
+            }
         for item_id, score, via in covisited:
             add(item_id, "covisit", score, f"Often used together with {titles.get(via, via)}")
         for item_id, score in self._behaviour.popular(POOL):

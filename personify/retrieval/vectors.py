@@ -95,7 +95,9 @@ class VectorIndex:
             raise ProviderError(f"Chroma query failed: {exc}") from exc
         ids = result["ids"][0]
         distances = result["distances"][0] if result["distances"] else [1.0] * len(ids)
-        return [Neighbour(id=i, similarity=1.0 - float(d)) for i, d in zip(ids, distances, strict=True)]
+        return [
+            Neighbour(id=i, similarity=1.0 - float(d)) for i, d in zip(ids, distances, strict=True)
+        ]
 
     def item_vectors(self, ids: Sequence[str]) -> dict[str, np.ndarray]:
         if not ids:

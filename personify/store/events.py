@@ -42,7 +42,9 @@ class EventLog:
             seen: set[str] = set()
             for start in range(0, len(ids), 500):
                 chunk = ids[start : start + 500]
-                seen.update(conn.scalars(select(events.c.event_id).where(events.c.event_id.in_(chunk))))
+                seen.update(
+                    conn.scalars(select(events.c.event_id).where(events.c.event_id.in_(chunk)))
+                )
             fresh = [e for e in unique if e.event_id not in seen]
             if fresh:
                 rows = [
@@ -61,20 +63,30 @@ class EventLog:
         return AppendResult(stored=fresh, duplicates=len(batch) - len(fresh))
 
     def for_user(self, user_id: str) -> list[Event]:
-        query = select(events).where(events.c.user_id == user_id).order_by(events.c.ts, events.c.seq)
-        with self._engine.connect() as conn:
-            rows = conn.execute(query).all()
-        return [
-            Event(
-                event_id=r.event_id,
-                user_id=r.user_id,
-                type=r.type,
-                item_id=r.item_id,
-                properties=dict(r.properties),
-                timestamp=from_epoch(r.ts),
+        return self.for_users([user_id]).get(user_id, [])
+
+    def for_users(self, user_ids: list[str]) -> dict[str, list[Event]]:
+        """Each user's events, oldest first."""
+        found: dict[str, list[Event]] = {}
+        for start in range(0, len(user_ids), 500):
+            query = (
+                select(events)
+                .where(events.c.user_id.in_(user_ids[start : start + 500]))
+                .order_by(events.c.ts, events.c.seq)
             )
-            for r in rows
-        ]
+            with self._engine.connect() as conn:
+                for r in conn.execute(query):
+                    found.setdefault(r.user_id, []).append(
+                        Event.model_construct(  # rows were validated on the way in
+                            event_id=r.event_id,
+                            user_id=r.user_id,
+                            type=r.type,
+                            item_id=r.item_id,
+                            properties=dict(r.properties),
+                            timestamp=from_epoch(r.ts),
+                        )
+                    )
+        return found
 
     def user_exists(self, user_id: str) -> bool:
         query = select(events.c.seq).where(events.c.user_id == user_id).limit(1)

@@ -1,0 +1,243 @@
+"""The PersonalizationAgent: redact, retrieve, prompt, validate, fall back, restore."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
+
+from personify.agent import fallback
+from personify.agent.answer_text import display, referenced_ids, safe_prefix
+from personify.agent.context import candidate_lines, user_context
+from personify.agent.guards import (
+    GuardFailure,
+    chat_schema,
+    check_interests,
+    check_text,
+    interest_terms,
+    onboarding_schema,
+    parse_chat,
+    parse_onboarding,
+)
+from personify.agent.models import ChatModel
+from personify.agent.partial_json import looks_like_json, partial_message
+from personify.domain import (
+    Candidate,
+    ChatTurn,
+    ItemCard,
+    OnboardingPlan,
+    PlanItem,
+    Provenance,
+)
+from personify.errors import NotFound, ProviderError
+from personify.privacy.redactor import Redactor
+from personify.privacy.vault import Vault
+from personify.prompts import load_template, trim_to_budget
+from personify.retrieval.embeddings import Embedder
+from personify.retrieval.profile_service import ProfileService
+from personify.retrieval.recommender import Recommender
+from personify.store import Store
+from personify.store.users import StoredTurn
+
+ONBOARDING_CANDIDATES = 8
+ONBOARDING_PICKS = 3
+CHAT_CANDIDATES = 6
+
+
+@dataclass(frozen=True, kw_only=True)
+class ChatEvent:
+    kind: str  # "token" | "replace" | "done"
+    data: dict[str, Any]
+
+
+class PersonalizationAgent:
+    def __init__(
+        self,
+        *,
+        store: Store,
+        profiles: ProfileService,
+        recommender: Recommender,
+        redactor: Redactor,
+        embedder: Embedder,
+        model: ChatModel,
+        product: str = "Personify",
+        token_budget: int = 1400,
+    ) -> None:
+        self._store = store
+        self._profiles = profiles
+        self._recommender = recommender
+        self._redactor = redactor
+        self._embedder = embedder
+        self._model = model
+        self._product = product
+        self._budget = token_budget
+
+    # onboarding -------------------------------------------------------------------------
+    def onboard(self, user_id: str, goal: str | None = None) -> OnboardingPlan:
+        profile = self._profiles.get(user_id)
+        vault = Vault()
+        context = user_context(profile, self._redactor, vault)
+        safe_goal = self._redactor.redact(goal, vault) if goal else None
+        query = self._embedder.embed([safe_goal])[0] if safe_goal else None
+        candidates = self._recommender.recommend(profile, ONBOARDING_CANDIDATES, query_vector=query)
+        if not candidates:
+            raise NotFound(
+                "The catalog has no available items: POST /v1/items first.", field="items"
+            )
+        template = load_template("onboarding")
+
+        def build(shown: list[Candidate], _history: list[BaseMessage]) -> list[BaseMessage]:
+            return template.render(
+                product=self._product,
+                profile=context.summary,
+                goal=safe_goal or "not stated",
+                candidates=candidate_lines(shown),
+                count=ONBOARDING_PICKS,
+            )
+
+        messages, shown = trim_to_budget(build, candidates, [], self._budget)
+        schema = onboarding_schema([c.item.id for c in shown], ONBOARDING_PICKS)
+        failure: str | None = None
+        model_name = self._model.name
+        try:
+            reply = self._model.complete(messages, json_schema=schema)
+            message, choices = parse_onboarding(reply.text, shown, vault)
+            terms = interest_terms(context.interests, profile.features.top_categories)
+            check_interests(choices, shown, terms)
+        except GuardFailure as exc:
+            failure = exc.reason
+        except ProviderError as exc:
+            failure = "timeout" if exc.field == "timeout" else "model_error"
+        by_id = {c.item.id: c for c in shown}
+        if failure is None:
+            items = [
+                PlanItem(
+                    item_id=ch.item_id,
+                    title=by_id[ch.item_id].item.title,
+                    reason=self._reason(ch.reason, by_id[ch.item_id], vault),
+                )
+                for ch in choices[:ONBOARDING_PICKS]
+            ]
+            text = vault.restore(message)
+        else:
+            picks = shown[:ONBOARDING_PICKS]
+            items = fallback.plan_items(picks)
+            name = vault.restore(context.name_placeholder) if context.name_placeholder else None
+            text = fallback.onboarding_message(picks, name, goal)
+            model_name = "deterministic"
+        return OnboardingPlan(
+            message=text,
+            items=items,
+            provenance=Provenance(
+                model=model_name,
+                template=template.id,
+                fallback=failure,
+                candidates=[c.item.id for c in shown],
+                redacted=dict(vault.found),
+            ),
+        )
+
+    def _reason(self, model_reason: str, candidate: Candidate, vault: Vault) -> str:
+        try:
+            check_text(model_reason, vault)
+            return vault.restore(model_reason.strip())[:200]
+        except GuardFailure:
+            return candidate.reasons[0] if candidate.reasons else "Recommended for you"
+
+    # chat --------------------------------------------------------------------------------
+    def chat(self, user_id: str, session_id: str, message: str) -> ChatTurn:
+        done: dict[str, Any] = {}
+        for event in self.chat_events(user_id, session_id, message):
+            if event.kind == "done":
+                done = event.data
+        return ChatTurn.model_validate(done)
+
+    def chat_events(self, user_id: str, session_id: str, message: str) -> Iterator[ChatEvent]:
+        """One chat turn as a stream: token deltas, maybe a replace, then done (the ChatTurn)."""
+        profile = self._profiles.get(user_id)
+        vault = Vault(entries=self._store.users.get_vault(user_id, session_id))
+        context = user_context(profile, self._redactor, vault)
+        safe_message = self._redactor.redact(message, vault)
+        query = self._embedder.embed([safe_message])[0]
+        candidates = self._recommender.recommend(profile, CHAT_CANDIDATES, query_vector=query)
+        template = load_template("chat")
+        past: list[BaseMessage] = [
+            HumanMessage(t.text) if t.role == "user" else AIMessage(t.text)
+            for t in self._store.users.recent_turns(user_id, session_id)
+        ]
+
+        def build(shown: list[Candidate], history: list[BaseMessage]) -> list[BaseMessage]:
+            return template.render(
+                history=history,
+                product=self._product,
+                profile=context.summary,
+                candidates=candidate_lines(shown),
+                example_id=shown[0].item.id if shown else "item-id",
+                message=safe_message,
+            )
+
+        messages, shown = trim_to_budget(build, candidates, past, self._budget)
+        by_id = {c.item.id: c for c in shown}
+        raw, emitted, failure, model_name = "", "", None, self._model.name
+        try:
+            schema = chat_schema(list(by_id))
+            for piece in self._model.stream(messages, json_schema=schema):
+                raw += piece
+                text = partial_message(raw) if looks_like_json(raw) else raw
+                visible = display(safe_prefix(text), by_id, vault)
+                if visible.startswith(emitted) and len(visible) > len(emitted):
+                    yield ChatEvent(kind="token", data={"text": visible[len(emitted) :]})
+                    emitted = visible
+            answer, listed = parse_chat(raw, set(by_id))
+            check_text(answer, vault)
+            ids = list(dict.fromkeys(listed + referenced_ids(answer, by_id)))
+            if not ids:
+                raise GuardFailure("ungrounded")  # an answer must stand on real items
+        except GuardFailure as exc:
+            failure = exc.reason
+        except ProviderError as exc:
+            failure = "timeout" if exc.field == "timeout" else "model_error"
+        if failure is None:
+            final, stored = display(answer, by_id, vault), answer
+        else:
+            ids = [c.item.id for c in shown[:3]]
+            stored = fallback.chat_message(shown[:3])
+            final, model_name = stored, "deterministic"
+        if final.startswith(emitted):
+            if len(final) > len(emitted):
+                yield ChatEvent(kind="token", data={"text": final[len(emitted) :]})
+        else:  # what was streamed must be taken back: the fallback replaces it
+            yield ChatEvent(kind="replace", data={"message": final})
+        self._store.users.add_turns(
+            user_id,
+            session_id,
+            [StoredTurn(role="user", text=safe_message), StoredTurn(role="assistant", text=stored)],
+        )
+        self._store.users.put_vault(user_id, session_id, vault.entries)
+        cards = [self._card(by_id[i]) for i in ids]
+        turn = ChatTurn(
+            session_id=session_id,
+            message=final,
+            cards=cards,
+            provenance=Provenance(
+                model=model_name,
+                template=template.id,
+                fallback=failure,
+                candidates=[c.item.id for c in shown],
+                redacted=dict(vault.found),
+            ),
+        )
+        yield ChatEvent(kind="done", data=turn.model_dump(mode="json"))
+
+    @staticmethod
+    def _card(candidate: Candidate) -> ItemCard:
+        item = candidate.item
+        return ItemCard(
+            item_id=item.id,
+            title=item.title,
+            description=item.description[:240],
+            category=item.category,
+            reason=candidate.reasons[0] if candidate.reasons else "Recommended for you",
+        )

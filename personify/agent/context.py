@@ -1,0 +1,45 @@
+"""What the agent tells a model about a user and the candidates, always redacted."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from personify.domain import Candidate, Profile
+from personify.privacy.redactor import Redactor
+from personify.privacy.vault import Vault
+
+
+@dataclass(frozen=True, kw_only=True)
+class UserContext:
+    summary: str  # redacted profile summary for the prompt
+    name_placeholder: str | None  # e.g. "<PERSON_1>" when the user gave a name
+    interests: list[str]  # redacted stated interests
+
+
+def user_context(profile: Profile, redactor: Redactor, vault: Vault) -> UserContext:
+    """Redact every free-text trait; summarise behaviour (which holds no free text)."""
+    lines: list[str] = []
+    name_placeholder = None
+    for key, value in profile.traits.free_text().items():
+        redacted = redactor.redact(value, vault)
+        lines.append(f"{key}: {redacted}")
+        if key in ("name", "first_name") and redacted.startswith("<PERSON_"):
+            name_placeholder = redacted.split(">")[0] + ">"
+    features = profile.features
+    if features.top_categories:
+        lines.append("most used areas: " + ", ".join(features.top_categories))
+    if features.events_total:
+        lines.append(f"activity: {features.events_30d} actions in the last 30 days")
+    else:
+        lines.append("activity: new user, no activity yet")
+    interests = [redactor.redact(i, vault) for i in profile.traits.interests]
+    return UserContext(
+        summary="\n".join(lines), name_placeholder=name_placeholder, interests=interests
+    )
+
+
+def candidate_lines(candidates: list[Candidate]) -> str:
+    return "\n".join(
+        f"{c.item.id} | {c.item.title} | {c.item.category} | {c.reasons[0] if c.reasons else ''}"
+        for c in candidates
+    )

@@ -1,0 +1,156 @@
+"""Checks on what a model wrote. Anything that fails falls back to a deterministic answer."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import Counter
+from dataclasses import dataclass
+from typing import Any
+
+from personify.domain import Candidate
+from personify.privacy.vault import PLACEHOLDER_FRAGMENT, Vault
+
+MARKER = re.compile(r"\[\[\s*([A-Za-z0-9][A-Za-z0-9_.:@\-]{0,127})\s*\]\]")
+LINK = re.compile(r"https?://|www\\.", re.IGNORECASE)
+ARTIFACTS = ("<|im_start|>", "<|im_end|>", "{product}", "{profile}", "{candidates}")
+WORD = re.compile(r"[a-z0-9]+")
+
+
+@dataclass(frozen=True, kw_only=True)
+class Choice:
+    item_id: str
+    reason: str
+
+
+class GuardFailure(Exception):
+    """The reply can't be shown; `reason` goes into provenance.fallback."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+def onboarding_schema(ids: list[str], count: int) -> dict[str, Any]:
+    """JSON schema with item ids constrained to the candidates (a grammar, locally)."""
+    return {
+        "type": "object",
+        "properties": {
+            "message": {"type": "string", "minLength": 20, "maxLength": 600},
+            "items": {
+                "type": "array",
+                "minItems": 1,
+                "maxItems": count,
+                "items": {
+                    "type": "object",
+                    "properties": {
+                        "item_id": {"type": "string", "enum": ids},
+                        "reason": {"type": "string", "maxLength": 200},
+                    },
+                    "required": ["item_id", "reason"],
+                },
+            },
+        },
+        "required": ["message", "items"],
+    }
+
+
+def chat_schema(ids: list[str]) -> dict[str, Any]:
+    return {
+        "type": "object",
+        "properties": {
+            "message": {"type": "string", "minLength": 20, "maxLength": 700},
+            "items": {"type": "array", "maxItems": 3, "items": {"type": "string", "enum": ids}},
+        },
+        "required": ["message", "items"],
+    }
+
+
+def parse_chat(raw: str, allowed: set[str]) -> tuple[str, list[str]]:
+    """A chat answer as (message, item ids). JSON when the backend honoured the schema;
+    plain text with [[id]] markers when it did not. Ids outside `allowed` are dropped."""
+    if not raw.lstrip().startswith("{"):
+        return raw.strip(), []
+    start, end = raw.find("{"), raw.rfind("}")
+    try:
+        data = json.loads(raw[start : end + 1])
+    except json.JSONDecodeError as exc:
+        raise GuardFailure("invalid_output") from exc
+    if not isinstance(data, dict) or not isinstance(data.get("message"), str):
+        raise GuardFailure("invalid_output")
+    listed = data.get("items")
+    ids: list[Any] = listed if isinstance(listed, list) else []
+    return data["message"].strip(), [i for i in ids if isinstance(i, str) and i in allowed]
+
+
+def check_text(text: str, vault: Vault) -> None:
+    """Reject empty, repetitive, artifact-laden or placeholder-leaking prose."""
+    stripped = text.strip()
+    if len(stripped) < 20:
+        raise GuardFailure("degenerate")
+    if any(a in stripped for a in ARTIFACTS):
+        raise GuardFailure("degenerate")
+    words = WORD.findall(stripped.lower())
+    grams = Counter(tuple(words[i : i + 4]) for i in range(len(words) - 3))
+    if grams and grams.most_common(1)[0][1] >= 3:
+        raise GuardFailure("repetition")
+    if len(words) >= 30 and len(set(words)) / len(words) < 0.35:
+        raise GuardFailure("repetition")
+    if LINK.search(stripped):
+        raise GuardFailure("link")  # links are not in the catalog: the model made them up
+    if vault.unknown_placeholders(stripped):
+        raise GuardFailure("placeholder_leak")
+    known_removed = re.sub(r"<[A-Z_]+_\d+>", "", stripped)
+    if PLACEHOLDER_FRAGMENT.search(known_removed):
+        raise GuardFailure("placeholder_leak")
+
+
+def parse_onboarding(
+    text: str, candidates: list[Candidate], vault: Vault
+) -> tuple[str, list[Choice]]:
+    """Parse and validate the model's JSON; raise GuardFailure with the reason otherwise."""
+    start, end = text.find("{"), text.rfind("}")
+    if start < 0 or end <= start:
+        raise GuardFailure("invalid_output")
+    try:
+        data = json.loads(text[start : end + 1])
+    except json.JSONDecodeError as exc:
+        raise GuardFailure("invalid_output") from exc
+    if not isinstance(data, dict) or not isinstance(data.get("message"), str):
+        raise GuardFailure("invalid_output")
+    raw_items = data.get("items")
+    if not isinstance(raw_items, list) or not raw_items:
+        raise GuardFailure("invalid_output")
+    allowed = {c.item.id for c in candidates}
+    choices: list[Choice] = []
+    for entry in raw_items:
+        if not isinstance(entry, dict) or not isinstance(entry.get("item_id"), str):
+            raise GuardFailure("invalid_output")
+        if entry["item_id"] not in allowed:
+            raise GuardFailure("unknown_item")
+        if entry["item_id"] not in {c.item_id for c in choices}:
+            choices.append(Choice(item_id=entry["item_id"], reason=str(entry.get("reason", ""))))
+    check_text(data["message"], vault)
+    return data["message"].strip(), choices
+
+
+def interest_terms(interests: list[str], top_categories: list[str]) -> set[str]:
+    words = WORD.findall(" ".join(interests + top_categories).lower())
+    return {w for w in words if len(w) >= 4}
+
+
+def mentions_interest(candidate: Candidate, terms: set[str]) -> bool:
+    item = candidate.item
+    text = " ".join([item.title, item.category, item.description, *item.tags]).lower()
+    return any(term in text for term in terms)
+
+
+def check_interests(choices: list[Choice], candidates: list[Candidate], terms: set[str]) -> None:
+    """If some candidate matches the user's stated interests, a chosen item must too."""
+    if not terms:
+        return
+    by_id = {c.item.id: c for c in candidates}
+    if not any(mentions_interest(c, terms) for c in candidates):
+        return
+    if not any(mentions_interest(by_id[ch.item_id], terms) for ch in choices):
+        raise GuardFailure("off_interest")

@@ -1,0 +1,84 @@
+"""The in-process model: a GGUF file in llama-cpp-python, JSON-schema constrained when asked."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from langchain_core.messages import BaseMessage
+
+from personify.agent.models import ModelReply
+from personify.errors import ProviderError
+
+ROLES = {"system": "system", "human": "user", "ai": "assistant"}
+
+
+def _as_dicts(messages: list[BaseMessage]) -> list[dict[str, str]]:
+    return [{"role": ROLES.get(m.type, "user"), "content": str(m.content)} for m in messages]
+
+
+class LocalLlamaModel:
+    def __init__(self, path: Path, *, threads: int, max_tokens: int, timeout_s: float) -> None:
+        self.name = f"local:{path.name}"
+        self._path = path
+        self._threads = threads
+        self._max_tokens = max_tokens
+        self._timeout_s = timeout_s
+        self._llama: Any = None
+        self._lock = threading.Lock()  # one generation at a time: a Llama is not thread-safe
+
+    def _model(self) -> Any:
+        if self._llama is None:
+            from llama_cpp import Llama
+
+            self._llama = Llama(
+                model_path=str(self._path),
+                n_ctx=2048,
+                n_threads=self._threads,
+                seed=7,
+                verbose=False,
+            )
+        return self._llama
+
+    def _generate(
+        self, messages: list[BaseMessage], json_schema: dict[str, Any] | None
+    ) -> Iterator[str]:
+        """Stream tokens, stopping at the deadline (llama.cpp has no timeout of its own)."""
+        kwargs: dict[str, Any] = {}
+        if json_schema is not None:
+            kwargs["response_format"] = {"type": "json_object", "schema": json_schema}
+        deadline = time.monotonic() + self._timeout_s
+        with self._lock:
+            try:
+                chunks = self._model().create_chat_completion(
+                    messages=_as_dicts(messages),
+                    max_tokens=self._max_tokens,
+                    temperature=0.2,
+                    repeat_penalty=1.15,
+                    stream=True,
+                    **kwargs,
+                )
+                for chunk in chunks:
+                    piece = chunk["choices"][0]["delta"].get("content")
+                    if piece:
+                        yield piece
+                    if time.monotonic() > deadline:
+                        raise ProviderError(
+                            "The local model ran past its time limit.", field="timeout"
+                        )
+            except (RuntimeError, ValueError) as exc:
+                raise ProviderError(f"The local model failed: {exc}") from exc
+
+    def complete(
+        self, messages: list[BaseMessage], *, json_schema: dict[str, Any] | None = None
+    ) -> ModelReply:
+        pieces = list(self._generate(messages, json_schema))
+        return ModelReply(text="".join(pieces), model=self.name, tokens_out=len(pieces))
+
+    def stream(
+        self, messages: list[BaseMessage], *, json_schema: dict[str, Any] | None = None
+    ) -> Iterator[str]:
+        return self._generate(messages, json_schema)

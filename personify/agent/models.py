@@ -1,0 +1,88 @@
+"""The chat-model interface, the scripted fake for tests, and the factory."""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from langchain_core.messages import BaseMessage
+
+from personify.settings import Settings
+
+
+@dataclass(frozen=True, kw_only=True)
+class ModelReply:
+    text: str
+    model: str
+    tokens_in: int = 0
+    tokens_out: int = 0
+
+
+class ChatModel(Protocol):
+    """One call in, one reply out. `json_schema` asks for structured output where the
+    backend can constrain it; callers validate the reply either way."""
+
+    name: str
+
+    def complete(
+        self, messages: list[BaseMessage], *, json_schema: dict[str, Any] | None = None
+    ) -> ModelReply: ...
+
+    def stream(
+        self, messages: list[BaseMessage], *, json_schema: dict[str, Any] | None = None
+    ) -> Iterator[str]: ...
+
+
+@dataclass
+class ScriptedChatModel:
+    """A fake for testing the agent's own logic: replies are enqueued, calls are recorded.
+
+    An enqueued exception is raised instead of replying."""
+
+    name: str = "scripted"
+    replies: deque[str | Exception] = field(default_factory=deque)
+    history: list[list[BaseMessage]] = field(default_factory=list)
+    schemas: list[dict[str, Any] | None] = field(default_factory=list)
+
+    def enqueue(self, *replies: str | Exception) -> ScriptedChatModel:
+        self.replies.extend(replies)
+        return self
+
+    def _next(self, messages: list[BaseMessage]) -> str:
+        self.history.append(list(messages))
+        reply = self.replies.popleft() if self.replies else ""
+        if isinstance(reply, Exception):
+            raise reply
+        return reply
+
+    def complete(
+        self, messages: list[BaseMessage], *, json_schema: dict[str, Any] | None = None
+    ) -> ModelReply:
+        self.schemas.append(json_schema)
+        return ModelReply(text=self._next(messages), model=self.name)
+
+    def stream(
+        self, messages: list[BaseMessage], *, json_schema: dict[str, Any] | None = None
+    ) -> Iterator[str]:
+        self.schemas.append(json_schema)
+        text = self._next(messages)
+        for start in range(0, len(text), 7):
+            yield text[start : start + 7]
+
+
+def make_chat_model(settings: Settings) -> ChatModel:
+    """The configured model. Loading is lazy: nothing heavy happens at import."""
+    if settings.llm_provider == "openai":
+        from personify.agent.openai_compat import OpenAICompatibleModel
+
+        return OpenAICompatibleModel.from_settings(settings)
+    from personify.agent.local import LocalLlamaModel
+
+    return LocalLlamaModel(
+        settings.model_file(),
+        threads=settings.llm_threads,
+        max_tokens=settings.llm_max_tokens,
+        timeout_s=settings.llm_timeout_s,
+    )

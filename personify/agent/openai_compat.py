@@ -1,0 +1,92 @@
+"""Any OpenAI-compatible server (OpenAI, vLLM, Ollama, llama.cpp's server) via langchain-openai."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import openai
+from langchain_core.messages import BaseMessage
+from langchain_openai import ChatOpenAI
+
+from personify.agent.models import ModelReply
+from personify.errors import ProviderError
+from personify.settings import Settings
+
+
+class OpenAICompatibleModel:
+    def __init__(self, client: ChatOpenAI, name: str) -> None:
+        self._client = client
+        self.name = name
+        self._structured = True  # turned off once the server rejects response_format
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> OpenAICompatibleModel:
+        model = settings.openai_model or "gpt-4o-mini"
+        key = settings.openai_api_key.get_secret_value() if settings.openai_api_key else "none"
+        client = ChatOpenAI(
+            model=model,
+            base_url=settings.openai_base_url,
+            api_key=key,  # type: ignore[arg-type]
+            timeout=settings.llm_timeout_s,
+            max_retries=0,
+            max_tokens=settings.llm_max_tokens,  # type: ignore[call-arg]
+            temperature=0.3,
+        )
+        return cls(client, f"openai:{model}")
+
+    def complete(
+        self, messages: list[BaseMessage], *, json_schema: dict[str, Any] | None = None
+    ) -> ModelReply:
+        kwargs = self._format(json_schema)
+        try:
+            try:
+                reply = self._client.invoke(messages, **kwargs)
+            except openai.BadRequestError:
+                if not kwargs:
+                    raise
+                self._structured = False  # this server does not do structured output
+                reply = self._client.invoke(messages)
+        except openai.APITimeoutError as exc:
+            raise ProviderError("The model server timed out.", field="timeout") from exc
+        except openai.OpenAIError as exc:
+            raise ProviderError(f"The model server failed: {exc.__class__.__name__}.") from exc
+        usage = getattr(reply, "usage_metadata", None) or {}
+        return ModelReply(
+            text=str(reply.content),
+            model=self.name,
+            tokens_in=int(usage.get("input_tokens", 0)),
+            tokens_out=int(usage.get("output_tokens", 0)),
+        )
+
+    def _format(self, json_schema: dict[str, Any] | None) -> dict[str, Any]:
+        if json_schema is None or not self._structured:
+            return {}
+        return {
+            "response_format": {
+                "type": "json_schema",
+                "json_schema": {"name": "answer", "schema": json_schema},
+            }
+        }
+
+    def stream(
+        self, messages: list[BaseMessage], *, json_schema: dict[str, Any] | None = None
+    ) -> Iterator[str]:
+        kwargs = self._format(json_schema)
+        try:
+            try:
+                yield from self._chunks(messages, kwargs)
+            except openai.BadRequestError:
+                if not kwargs:
+                    raise
+                self._structured = False
+                yield from self._chunks(messages, {})
+        except openai.APITimeoutError as exc:
+            raise ProviderError("The model server timed out.", field="timeout") from exc
+        except openai.OpenAIError as exc:
+            raise ProviderError(f"The model server failed: {exc.__class__.__name__}.") from exc
+
+    def _chunks(self, messages: list[BaseMessage], kwargs: dict[str, Any]) -> Iterator[str]:
+        for chunk in self._client.stream(messages, **kwargs):
+            if chunk.content:
+                yield str(chunk.content)

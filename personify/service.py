@@ -1,0 +1,189 @@
+"""Personify as a library: one object that wires the rooms together from Settings.
+
+The API, the CLI, the benchmark and the evaluation harness all call this, so they run
+the same code."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import ValidationError
+
+from personify.agent.agent import ChatEvent, PersonalizationAgent
+from personify.agent.models import ChatModel, make_chat_model
+from personify.domain import Candidate, ChatTurn, Item, OnboardingPlan, Profile, UserTraits
+from personify.errors import InputError, NotFound, TooLarge
+from personify.ingest import parse_event, parse_item
+from personify.privacy.redactor import PresidioRedactor, Redactor
+from personify.retrieval.behaviour import BehaviourIndex
+from personify.retrieval.embeddings import Embedder, MiniLMEmbedder
+from personify.retrieval.profile_service import ProfileService
+from personify.retrieval.recommender import Recommender
+from personify.retrieval.vectors import VectorIndex, open_chroma
+from personify.settings import Settings
+from personify.store import Store
+
+
+@dataclass(frozen=True, kw_only=True)
+class IngestResult:
+    accepted: int
+    duplicates: int
+
+
+class Personify:
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        model: ChatModel | None = None,
+        redactor: Redactor | None = None,
+        embedder: Embedder | None = None,
+    ) -> None:
+        self.settings = settings
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        self.store = Store.open(settings.sqlalchemy_url)
+        self.vectors = VectorIndex(open_chroma(settings.chroma_url, settings.chroma_path))
+        self._model, self._redactor, self._embedder = model, redactor, embedder
+        self._agent: PersonalizationAgent | None = None
+        self._lock = threading.Lock()
+        self.behaviour = BehaviourIndex(self.store.events)
+
+    # lazily built heavy parts ----------------------------------------------------------
+    @property
+    def embedder(self) -> Embedder:
+        with self._lock:
+            if self._embedder is None:
+                self._embedder = MiniLMEmbedder(threads=self.settings.llm_threads)
+            return self._embedder
+
+    @property
+    def redactor(self) -> Redactor:
+        with self._lock:
+            if self._redactor is None:
+                self._redactor = PresidioRedactor()
+            return self._redactor
+
+    @property
+    def model(self) -> ChatModel:
+        with self._lock:
+            if self._model is None:
+                self._model = make_chat_model(self.settings)
+            return self._model
+
+    @property
+    def profiles(self) -> ProfileService:
+        return ProfileService(self.store, self.vectors, self.embedder)
+
+    @property
+    def recommender(self) -> Recommender:
+        return Recommender(self.store, self.vectors, self.behaviour)
+
+    @property
+    def agent(self) -> PersonalizationAgent:
+        if self._agent is None:
+            self._agent = PersonalizationAgent(
+                store=self.store,
+                profiles=self.profiles,
+                recommender=self.recommender,
+                redactor=self.redactor,
+                embedder=self.embedder,
+                model=self.model,
+                token_budget=self.settings.prompt_token_budget,
+            )
+        return self._agent
+
+    def warm_up(self) -> None:
+        """Load the embedder, Presidio and the model now rather than on the first request."""
+        _ = self.embedder, self.redactor, self.agent
+
+    # catalog -----------------------------------------------------------------------------
+    def add_items(self, raw: Sequence[Any]) -> int:
+        self._check_batch(raw, "items")
+        items = [parse_item(r, i) for i, r in enumerate(raw)]
+        self.index_items(items)
+        return len(items)
+
+    def index_items(self, items: list[Item]) -> None:
+        """Embed first (the step that can fail), then write SQL and Chroma."""
+        vectors = self.embedder.embed([item.text() for item in items])
+        self.store.catalog.upsert(items)
+        self.vectors.upsert_items(
+            [i.id for i in items],
+            vectors,
+            [{"category": i.category, "available": i.available} for i in items],
+        )
+
+    def item(self, item_id: str) -> Item:
+        item = self.store.catalog.get(item_id)
+        if item is None:
+            raise NotFound(
+                f"Unknown item {item_id!r}: add it with POST /v1/items.", field="item_id"
+            )
+        return item
+
+    # events and users ------------------------------------------------------------------
+    def add_events(self, raw: Sequence[Any]) -> IngestResult:
+        """All or nothing: one invalid event rejects the batch before anything is stored."""
+        self._check_batch(raw, "events")
+        events = [parse_event(r, i) for i, r in enumerate(raw)]
+        known = self.store.catalog.existing_ids(e.item_id for e in events if e.item_id)
+        for index, event in enumerate(events):
+            if event.item_id and event.item_id not in known:
+                field = f"events[{index}].item_id"
+                raise InputError(
+                    f"{field}: unknown item {event.item_id!r}; add it with POST /v1/items first.",
+                    field=field,
+                )
+        result = self.store.events.append(events)  # committed: the batch is durable
+        self.profiles.refresh([e.user_id for e in events])
+        return IngestResult(accepted=len(result.stored), duplicates=result.duplicates)
+
+    def put_traits(self, user_id: str, traits: dict[str, Any]) -> UserTraits:
+        try:
+            parsed = UserTraits.model_validate(traits)
+        except ValidationError as exc:
+            err = exc.errors()[0]
+            field = "traits." + ".".join(str(p) for p in err["loc"])
+            raise InputError(f"{field}: {err['msg']}", field=field) from exc
+        self.store.users.put_traits(user_id, parsed.model_dump(exclude_none=True))
+        self.profiles.refresh([user_id])
+        return parsed
+
+    def profile(self, user_id: str) -> Profile:
+        return self.profiles.get(user_id)
+
+    def recommend(self, user_id: str, n: int = 10, category: str | None = None) -> list[Candidate]:
+        return self.recommender.recommend(self.profiles.get(user_id), n, category=category)
+
+    def onboard(self, user_id: str, goal: str | None = None) -> OnboardingPlan:
+        return self.agent.onboard(user_id, goal)
+
+    def chat(self, user_id: str, session_id: str, message: str) -> ChatTurn:
+        return self.agent.chat(user_id, session_id, message)
+
+    def chat_events(self, user_id: str, session_id: str, message: str) -> Iterator[ChatEvent]:
+        self.profiles.get(user_id)  # a 404 before any stream starts
+        return self.agent.chat_events(user_id, session_id, message)
+
+    def delete_user(self, user_id: str) -> int:
+        if not self.profiles.exists(user_id):
+            raise NotFound(f"Unknown user {user_id!r}: nothing to delete.", field="user_id")
+        removed = self.store.users.erase(user_id)
+        self.vectors.delete_profile(user_id)
+        return removed
+
+    def _check_batch(self, raw: Sequence[Any], name: str) -> None:
+        if not raw:
+            raise InputError(f"{name}: send at least one.", field=name)
+        if len(raw) > self.settings.max_batch:
+            raise TooLarge(
+                f"{name}: {len(raw)} in one batch is over the limit of {self.settings.max_batch}; "
+                "split it into smaller batches.",
+                field=name,
+            )
+
+    def close(self) -> None:
+        self.store.close()
