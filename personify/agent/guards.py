@@ -12,6 +12,10 @@ from personify.domain import Candidate
 from personify.privacy.vault import PLACEHOLDER_FRAGMENT, Vault
 
 MARKER = re.compile(r"\[\[\s*([A-Za-z0-9][A-Za-z0-9_.:@\-]{0,127})\s*\]\]")
+# Template slots the model filled in itself ("[tool_name]", "[Your Name]"), and words that
+# only echo our instructions back.
+SLOT = re.compile(r"(?<!\[)\[[A-Za-z][A-Za-z _]{1,30}\](?!\])")
+ECHOES = ("candidate", "not stated", "json", "placeholder")
 LINK = re.compile(r"https?://|www\\.", re.IGNORECASE)
 ARTIFACTS = ("<|im_start|>", "<|im_end|>", "{product}", "{profile}", "{candidates}")
 WORD = re.compile(r"[a-z0-9]+")
@@ -96,6 +100,8 @@ def check_text(text: str, vault: Vault) -> None:
         raise GuardFailure("repetition")
     if len(words) >= 30 and len(set(words)) / len(words) < 0.35:
         raise GuardFailure("repetition")
+    if SLOT.search(stripped) or any(e in stripped.lower() for e in ECHOES):
+        raise GuardFailure("degenerate")
     if LINK.search(stripped):
         raise GuardFailure("link")  # links are not in the catalog: the model made them up
     if vault.unknown_placeholders(stripped):

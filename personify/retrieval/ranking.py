@@ -10,7 +10,7 @@ import numpy as np
 # Weights of each generator's normalised score, warm users and cold-start users.
 WARM = {"vector": 0.50, "covisit": 0.30, "popular": 0.10, "affinity": 0.10}
 COLD = {"vector": 0.65, "covisit": 0.0, "popular": 0.35, "affinity": 0.0}
-MMR_LAMBDA = 0.75
+MMR_LAMBDA = 0.85
 
 
 @dataclass
@@ -35,11 +35,18 @@ def blend(
     cold: bool,
 ) -> dict[str, float]:
     weights = COLD if cold else WARM
+    # Cosine similarities bunch together (0.2-0.5): spread them over [0, 1] within the pool.
+    sims = [p.scores["vector"] for p in pool.values() if "vector" in p.scores]
+    low, high = (min(sims), max(sims)) if sims else (0.0, 1.0)
+    spread = (high - low) or 1.0
     top_affinity = max(affinity.values(), default=0.0) or 1.0
     blended = {}
     for item_id, pooled in pool.items():
         aff = affinity.get(categories.get(item_id, ""), 0.0) / top_affinity
-        score = sum(weights[s] * max(v, 0.0) for s, v in pooled.scores.items() if s in weights)
+        scores = dict(pooled.scores)
+        if "vector" in scores:
+            scores["vector"] = (scores["vector"] - low) / spread
+        score = sum(weights[s] * max(v, 0.0) for s, v in scores.items() if s in weights)
         blended[item_id] = score + weights["affinity"] * aff
     return blended
 

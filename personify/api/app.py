@@ -1,0 +1,56 @@
+"""The FastAPI app factory. Routes hold no logic; Personify (service.py) does the work."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request, Response
+from fastapi.responses import JSONResponse
+
+from personify import __version__
+from personify.api import errors
+from personify.api.routes import chat, events, health, items, users
+from personify.service import Personify
+
+MAX_BODY_BYTES = 4 * 1024 * 1024  # documented in the README
+
+
+def create_app(personify: Personify | Callable[[], Personify]) -> FastAPI:
+    """`personify` is the service, or a factory called at start-up (so `serve` starts fast
+    and tests can hand in one built with a scripted model)."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        service = personify if isinstance(personify, Personify) else personify()
+        app.state.personify = service
+        yield
+        service.close()
+
+    app = FastAPI(
+        title="Personify",
+        version=__version__,
+        description="Grounded, private personalization: recommendations, onboarding and chat.",
+        lifespan=lifespan,
+    )
+    errors.install(app)
+
+    @app.middleware("http")
+    async def limit_body(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        length = request.headers.get("content-length")
+        if length and length.isdigit() and int(length) > MAX_BODY_BYTES:
+            return JSONResponse(
+                errors.error_body(
+                    "too_large",
+                    f"The body is {length} bytes; the limit is {MAX_BODY_BYTES}. Send smaller batches.",
+                    "body",
+                ),
+                status_code=413,
+            )
+        return await call_next(request)
+
+    for router in (health.router, items.router, events.router, users.router, chat.router):
+        app.include_router(router)
+    return app

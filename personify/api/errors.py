@@ -1,0 +1,63 @@
+"""One place that maps errors to HTTP answers: {"error": {"code", "message", "field"?}}."""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException
+
+from personify.errors import PersonifyError
+
+log = logging.getLogger("personify.api")
+
+
+def error_body(code: str, message: str, field: str | None = None) -> dict[str, object]:
+    error: dict[str, object] = {"code": code, "message": message}
+    if field:
+        error["field"] = field
+    return {"error": error}
+
+
+def _field(loc: tuple[object, ...]) -> str:
+    """("body", "events", 3, "type") -> "events[3].type"."""
+    parts = [p for p in loc if p not in ("body", "query", "path")]
+    out = ""
+    for part in parts:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out or "body"
+
+
+def install(app: FastAPI) -> None:
+    @app.exception_handler(PersonifyError)
+    async def personify_error(_request: Request, exc: PersonifyError) -> JSONResponse:
+        headers = {"Retry-After": "5"} if exc.status == 503 else None
+        return JSONResponse(
+            error_body(exc.code, exc.message, exc.field), status_code=exc.status, headers=headers
+        )
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(_request: Request, exc: RequestValidationError) -> JSONResponse:
+        first = exc.errors()[0]
+        field = _field(tuple(first.get("loc", ())))
+        message = f"{field}: {first.get('msg', 'invalid')}"
+        if first.get("type") == "json_invalid":
+            message = "The body is not valid JSON."
+        return JSONResponse(error_body("invalid_input", message, field), status_code=422)
+
+    @app.exception_handler(HTTPException)
+    async def http_error(_request: Request, exc: HTTPException) -> JSONResponse:
+        code = {404: "not_found", 405: "method_not_allowed", 413: "too_large"}.get(
+            exc.status_code, "http_error"
+        )
+        return JSONResponse(error_body(code, str(exc.detail)), status_code=exc.status_code)
+
+    @app.exception_handler(Exception)
+    async def unexpected(_request: Request, exc: Exception) -> JSONResponse:
+        log.error("unhandled error: %s", exc.__class__.__name__, exc_info=exc)
+        return JSONResponse(
+            error_body("internal_error", "Something went wrong on our side; it was logged."),
+            status_code=500,
+        )

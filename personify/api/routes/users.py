@@ -1,0 +1,82 @@
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Body, Query
+
+from personify.api.deps import PersonifyDep, UserId
+from personify.api.schemas import (
+    Deleted,
+    OnboardingPublic,
+    OnboardingRequest,
+    ProfilePublic,
+    RecommendationPublic,
+    RecommendationsPublic,
+    TraitsUpdate,
+    UserPublic,
+)
+
+router = APIRouter(prefix="/v1/users", tags=["users"])
+
+
+@router.put("/{user_id}", response_model=UserPublic)
+def update_user(user_id: UserId, body: TraitsUpdate, app: PersonifyDep) -> UserPublic:
+    traits = app.put_traits(user_id, body.traits)
+    return UserPublic(user_id=user_id, traits=traits.model_dump(exclude_none=True))
+
+
+@router.get("/{user_id}/profile", response_model=ProfilePublic)
+def read_profile(user_id: UserId, app: PersonifyDep) -> ProfilePublic:
+    profile = app.profile(user_id)
+    return ProfilePublic(
+        user_id=user_id,
+        cold_start=profile.cold_start,
+        has_vector=profile.has_vector,
+        features=profile.features,
+        top_categories=profile.features.top_categories,
+        updated_at=profile.updated_at,
+    )
+
+
+@router.get("/{user_id}/recommendations", response_model=RecommendationsPublic)
+def read_recommendations(
+    user_id: UserId,
+    app: PersonifyDep,
+    n: Annotated[int, Query(ge=1, le=100)] = 10,
+    category: Annotated[str | None, Query(max_length=100)] = None,
+) -> RecommendationsPublic:
+    """Ranked items with the reasons each was chosen. No model on this path."""
+    profile = app.profile(user_id)
+    ranked = app.recommender.recommend(profile, n, category=category or None)
+    return RecommendationsPublic(
+        user_id=user_id,
+        cold_start=profile.cold_start,
+        items=[
+            RecommendationPublic(
+                item_id=c.item.id,
+                title=c.item.title,
+                category=c.item.category,
+                score=c.score,
+                reasons=list(c.reasons),
+                sources=list(c.sources),
+            )
+            for c in ranked
+        ],
+    )
+
+
+@router.post("/{user_id}/onboarding", response_model=OnboardingPublic)
+def create_onboarding(
+    user_id: UserId,
+    app: PersonifyDep,
+    body: Annotated[OnboardingRequest | None, Body()] = None,
+) -> OnboardingPublic:
+    plan = app.onboard(user_id, body.goal if body else None)
+    return OnboardingPublic(message=plan.message, items=plan.items, provenance=plan.provenance)
+
+
+@router.delete("/{user_id}", response_model=Deleted)
+def delete_user(user_id: UserId, app: PersonifyDep) -> Deleted:
+    """Erase the user's events, traits, profile vector and conversations."""
+    removed = app.delete_user(user_id)
+    return Deleted(user_id=user_id, deleted=True, rows_removed=removed)

@@ -1,0 +1,116 @@
+"""Request and response bodies of the HTTP API (XCreate / XPublic)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from personify.domain import ID_PATTERN, MAX_TEXT, ItemCard, PlanItem, ProfileFeatures, Provenance
+
+ITEM_EXAMPLE = {
+    "id": "feat-alerts",
+    "title": "Metric Alerts",
+    "description": "Get notified when a metric crosses a threshold.",
+    "category": "feature",
+    "tags": ["monitoring"],
+    "attributes": {"plan": "pro"},
+}
+EVENT_EXAMPLE = {"user_id": "dana", "type": "click", "item_id": "feat-alerts"}
+SEGMENT_EXAMPLE = {
+    "messageId": "msg-1",
+    "userId": "dana",
+    "event": "Product Clicked",
+    "properties": {"product_id": "feat-alerts"},
+    "timestamp": "2026-11-27T10:00:00Z",
+}
+
+
+class ItemsCreate(BaseModel):
+    items: list[dict[str, Any]] = Field(
+        description="Items to upsert: id, title, description, category, tags, attributes, available.",
+        examples=[[ITEM_EXAMPLE]],
+    )
+
+
+class ItemsUpserted(BaseModel):
+    upserted: int
+
+
+class EventsCreate(BaseModel):
+    events: list[dict[str, Any]] = Field(
+        description="Our shape {event_id?, user_id, type, item_id?, properties?, timestamp?} "
+        "or Segment `track` calls. Idempotent by event_id / messageId.",
+        examples=[[EVENT_EXAMPLE, SEGMENT_EXAMPLE]],
+    )
+
+
+class EventsAccepted(BaseModel):
+    accepted: int
+    duplicates: int
+
+
+class TraitsUpdate(BaseModel):
+    traits: dict[str, Any] = Field(
+        examples=[{"role": "Data lead", "industry": "Logistics", "interests": ["pipelines"]}]
+    )
+
+
+class UserPublic(BaseModel):
+    user_id: str
+    traits: dict[str, Any]
+
+
+class ProfilePublic(BaseModel):
+    user_id: str
+    cold_start: bool
+    has_vector: bool
+    features: ProfileFeatures
+    top_categories: list[str]
+    updated_at: datetime
+
+
+class RecommendationPublic(BaseModel):
+    item_id: str
+    title: str
+    category: str
+    score: float
+    reasons: list[str]
+    sources: list[str]
+
+
+class RecommendationsPublic(BaseModel):
+    user_id: str
+    cold_start: bool
+    items: list[RecommendationPublic]
+
+
+class OnboardingRequest(BaseModel):
+    goal: str | None = Field(default=None, max_length=1000)
+
+
+class OnboardingPublic(BaseModel):
+    message: str
+    items: list[PlanItem]
+    provenance: Provenance
+
+
+class ChatRequest(BaseModel):
+    user_id: str = Field(pattern=ID_PATTERN)
+    session_id: str = Field(pattern=ID_PATTERN)
+    message: str = Field(min_length=1, max_length=MAX_TEXT)
+    stream: bool = False
+
+
+class ChatPublic(BaseModel):
+    session_id: str
+    message: str
+    cards: list[ItemCard]
+    provenance: Provenance
+
+
+class Deleted(BaseModel):
+    user_id: str
+    deleted: bool
+    rows_removed: int

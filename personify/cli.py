@@ -1,0 +1,129 @@
+"""`personify serve | demo | ingest | bench`."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from personify.errors import ConfigError, PersonifyError
+from personify.settings import Settings, get_settings
+
+if TYPE_CHECKING:
+    from personify.service import Personify
+
+
+def _service(settings: Settings) -> Personify:
+    from personify.service import Personify
+
+    return Personify(settings)
+
+
+def serve(args: argparse.Namespace, settings: Settings) -> int:
+    import uvicorn
+
+    from personify.api.app import create_app
+    from personify.demo import load_demo
+
+    def start() -> Personify:
+        service = _service(settings)
+        if args.load_demo and load_demo(service):
+            print("Loaded the demo catalog and personas.", flush=True)
+        service.warm_up()
+        return service
+
+    uvicorn.run(create_app(start), host=args.host, port=args.port, log_level="info")
+    return 0
+
+
+def demo(_args: argparse.Namespace, settings: Settings) -> int:
+    from personify.demo import load_demo, personas
+
+    service = _service(settings)
+    load_demo(service)
+    for persona in personas():
+        plan = service.onboard(persona["user_id"])
+        print(f"== {persona['user_id']} ({persona['traits'].get('role', '')})")
+        print(plan.message)
+        for item in plan.items:
+            print(f"  - {item.title} [{item.item_id}]: {item.reason}")
+        fallback = plan.provenance.fallback
+        print(
+            f"  (model: {plan.provenance.model}" + (f", fallback: {fallback})" if fallback else ")")
+        )
+    service.close()
+    return 0
+
+
+def ingest(args: argparse.Namespace, settings: Settings) -> int:
+    from personify.ingest import read_records
+
+    service = _service(settings)
+    records = list(read_records(Path(args.file)))
+    size = settings.max_batch
+    total = duplicates = 0
+    for start in range(0, len(records), size):
+        batch = records[start : start + size]
+        try:
+            if args.kind == "items":
+                total += service.add_items(batch)
+            else:
+                result = service.add_events(batch)
+                total += result.accepted
+                duplicates += result.duplicates
+        except PersonifyError as exc:
+            raise type(exc)(
+                f"in the batch starting at record {start + 1}: {exc.message}", field=exc.field
+            ) from exc
+    print(json.dumps({"kind": args.kind, "stored": total, "duplicates": duplicates}))
+    service.close()
+    return 0
+
+
+def bench(args: argparse.Namespace, settings: Settings) -> int:
+    from personify.bench import run_bench
+
+    run_bench(settings, items=args.items, users=args.users, events=args.events)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="personify", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("serve", help="serve the HTTP API")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8000)
+    p.add_argument(
+        "--load-demo", action="store_true", help="load the demo data if the store is empty"
+    )
+    p.set_defaults(func=serve)
+    p = sub.add_parser("demo", help="print onboarding for the demo personas (no server)")
+    p.set_defaults(func=demo)
+    p = sub.add_parser("ingest", help="load items or events from a JSONL or CSV file")
+    p.add_argument("kind", choices=["items", "events"])
+    p.add_argument("file")
+    p.set_defaults(func=ingest)
+    p = sub.add_parser("bench", help="measure throughput and latency on generated data")
+    p.add_argument("--items", type=int, default=10_000)
+    p.add_argument("--users", type=int, default=1_000)
+    p.add_argument("--events", type=int, default=100_000)
+    p.set_defaults(func=bench)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.func(args, get_settings()))
+    except ConfigError as exc:
+        print(f"personify: configuration error: {exc.message}", file=sys.stderr)
+        return 2
+    except PersonifyError as exc:
+        print(f"personify: {exc.message}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
