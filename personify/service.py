@@ -17,7 +17,7 @@ from personify.agent.models import ChatModel, make_chat_model
 from personify.domain import Candidate, ChatTurn, Item, OnboardingPlan, Profile, UserTraits
 from personify.errors import InputError, NotFound, TooLarge
 from personify.ingest import parse_event, parse_item
-from personify.privacy.redactor import PresidioRedactor, Redactor
+from personify.privacy.redactor import PresidioRedactor, Redactor, catalog_terms
 from personify.retrieval.behaviour import BehaviourIndex
 from personify.retrieval.embeddings import Embedder, MiniLMEmbedder
 from personify.retrieval.profile_service import ProfileService
@@ -64,6 +64,7 @@ class Personify:
         with self._lock:
             if self._redactor is None:
                 self._redactor = PresidioRedactor()
+                self._redactor.allow(catalog_terms(self.store.catalog.iter_all()))
             return self._redactor
 
     @property
@@ -109,6 +110,8 @@ class Personify:
     def index_items(self, items: list[Item]) -> None:
         """Embed first (the step that can fail), then write SQL and Chroma."""
         vectors = self.embedder.embed([item.text() for item in items])
+        if self._redactor is not None:
+            self._redactor.allow(catalog_terms(items))
         self.store.catalog.upsert(items)
         self.vectors.upsert_items(
             [i.id for i in items],

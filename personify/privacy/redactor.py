@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import os
 import threading
+from collections.abc import Iterable
 from typing import Protocol
 
+from personify.domain import Item
 from personify.errors import PrivacyError
 from personify.privacy.vault import Vault
 
@@ -38,6 +40,10 @@ class Redactor(Protocol):
 
     def redact(self, text: str, vault: Vault) -> str: ...
 
+    def allow(self, terms: Iterable[str]) -> None:
+        """Never redact these exact strings (catalog names such as "Zendesk")."""
+        ...
+
 
 class PresidioRedactor:
     """Presidio's analyzer with spaCy en_core_web_sm, plus a street-address recognizer."""
@@ -66,6 +72,11 @@ class PresidioRedactor:
             )
         )
         self._lock = threading.Lock()
+        self._allowed: set[str] = set()
+
+    def allow(self, terms: Iterable[str]) -> None:
+        with self._lock:
+            self._allowed.update(t for t in terms if t.strip())
 
     def redact(self, text: str, vault: Vault) -> str:
         if not text.strip():
@@ -73,7 +84,11 @@ class PresidioRedactor:
         try:
             with self._lock:  # spaCy pipelines are not documented as thread-safe
                 results = self._engine.analyze(
-                    text=text, language="en", entities=ENTITIES, score_threshold=SCORE_THRESHOLD
+                    text=text,
+                    language="en",
+                    entities=ENTITIES,
+                    score_threshold=SCORE_THRESHOLD,
+                    allow_list=sorted(self._allowed) or None,
                 )
         except Exception as exc:  # fail closed: nothing goes to a model unredacted
             raise PrivacyError(
@@ -90,3 +105,13 @@ class PresidioRedactor:
             cursor = span.end
         out.append(text[cursor:])
         return "".join(out)
+
+
+def catalog_terms(items: Iterable[Item]) -> set[str]:
+    """Product names are not PII: item titles and their capitalised words, and tags."""
+    terms: set[str] = set()
+    for item in items:
+        terms.add(item.title)
+        terms.update(w for w in item.title.split() if w[:1].isupper() and len(w) > 2)
+        terms.update(item.tags)
+    return terms
