@@ -86,3 +86,28 @@ def make_chat_model(settings: Settings) -> ChatModel:
         max_tokens=settings.llm_max_tokens,
         timeout_s=settings.llm_timeout_s,
     )
+
+
+@dataclass
+class RecordingChatModel:
+    """Wraps any chat model and keeps every message list it was sent: the evidence for
+    "no PII reached the model" checks, with the real model behind it."""
+
+    inner: ChatModel
+    history: list[list[BaseMessage]] = field(default_factory=list)
+
+    @property
+    def name(self) -> str:
+        return self.inner.name
+
+    def complete(
+        self, messages: list[BaseMessage], *, json_schema: dict[str, Any] | None = None
+    ) -> ModelReply:
+        self.history.append(list(messages))
+        return self.inner.complete(messages, json_schema=json_schema)
+
+    def stream(
+        self, messages: list[BaseMessage], *, json_schema: dict[str, Any] | None = None
+    ) -> Iterator[str]:
+        self.history.append(list(messages))
+        return self.inner.stream(messages, json_schema=json_schema)

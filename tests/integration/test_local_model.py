@@ -1,0 +1,62 @@
+"""The real local model (SmolLM2 in llama-cpp-python): whatever it writes, answers stay
+grounded and private."""
+
+from collections.abc import Iterator
+
+import pytest
+
+from personify.agent.local import LocalLlamaModel
+from personify.agent.models import RecordingChatModel
+from personify.demo import load_demo, personas
+from personify.privacy.redactor import PresidioRedactor
+from personify.retrieval.embeddings import MiniLMEmbedder
+from personify.service import Personify
+from personify.settings import Settings, load_settings
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def local_model() -> LocalLlamaModel:
+    settings = load_settings()
+    return LocalLlamaModel(settings.model_file(), threads=2, max_tokens=200, timeout_s=60)
+
+
+@pytest.fixture
+def real(
+    settings: Settings, embedder: MiniLMEmbedder, redactor: PresidioRedactor, local_model: LocalLlamaModel
+) -> Iterator[tuple[Personify, RecordingChatModel]]:
+    recorder = RecordingChatModel(local_model)
+    app = Personify(settings, model=recorder, redactor=redactor, embedder=embedder)
+    load_demo(app)
+    yield app, recorder
+    app.close()
+
+
+def test_onboarding_with_the_local_model_is_grounded_and_private(real: tuple[Personify, RecordingChatModel]) -> None:
+    app, recorder = real
+    for persona in personas():
+        plan = app.onboard(persona["user_id"])
+        assert plan.message.strip()
+        assert plan.items
+        assert {i.item_id for i in plan.items} <= set(plan.provenance.candidates)
+        assert plan.provenance.model in ("local:SmolLM2-135M-Instruct.Q4_1.gguf", "deterministic")
+        for item in plan.items:
+            assert app.item(item.item_id).title == item.title
+    sent = "\n".join(str(m.content) for call in recorder.history for m in call)
+    assert len(recorder.history) == 3
+    for persona in personas():
+        for key in ("name", "email"):
+            if key in persona["traits"]:
+                assert persona["traits"][key] not in sent
+    assert "+1 415 555 0199" not in sent  # in Marco's free-text trait
+
+
+def test_chat_with_the_local_model_streams_token_by_token(real: tuple[Personify, RecordingChatModel]) -> None:
+    app, _ = real
+    events = list(app.chat_events("sam", "live", "How can I keep an eye on support SLAs?"))
+    assert sum(1 for e in events if e.kind == "token") > 1
+    done = events[-1].data
+    assert events[-1].kind == "done"
+    assert done["cards"]
+    assert {c["item_id"] for c in done["cards"]} <= set(done["provenance"]["candidates"])

@@ -1,0 +1,106 @@
+"""PERSONIFY_LLM_PROVIDER=openai against real HTTP servers on loopback that speak the
+OpenAI chat API: one honours structured output, one ignores it and answers in plain text,
+one rejects response_format outright. Grounding and redaction hold for all three."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse, StreamingResponse
+
+from personify.demo import load_demo
+from personify.privacy.redactor import PresidioRedactor
+from personify.retrieval.embeddings import MiniLMEmbedder
+from personify.service import Personify
+from personify.settings import Settings, load_settings
+from tests.servers import serve_in_thread
+
+
+def chat_server(mode: str, received: list[dict[str, Any]]) -> FastAPI:
+    """mode: "json" follows the schema (picks the first allowed id), "plain" ignores it,
+    "strict" answers 400 to response_format."""
+    app = FastAPI()
+
+    def answer(body: dict[str, Any]) -> str:
+        schema = (body.get("response_format") or {}).get("json_schema", {}).get("schema")
+        if mode == "json" and schema:
+            props = schema["properties"]["items"]["items"]
+            ids = props["properties"]["item_id"]["enum"] if "properties" in props else props["enum"]
+            if "properties" in props:
+                items: list[Any] = [{"item_id": ids[0], "reason": "It fits your stated goal."}]
+            else:
+                items = [ids[0]]
+            return json.dumps({"message": "Welcome, <PERSON_1>! This is a strong first step for your team.", "items": items})
+        return "You should really try the Zendesk Integration for your support queue today."
+
+    @app.post("/v1/chat/completions")
+    async def completions(request: Request) -> Any:
+        body = await request.json()
+        received.append(body)
+        if mode == "strict" and "response_format" in body:
+            return JSONResponse({"error": {"message": "response_format unsupported"}}, status_code=400)
+        text = answer(body)
+        created = int(time.time())
+        if not body.get("stream"):
+            return {
+                "id": "c1",
+                "object": "chat.completion",
+                "created": created,
+                "model": body["model"],
+                "choices": [{"index": 0, "message": {"role": "assistant", "content": text}, "finish_reason": "stop"}],
+                "usage": {"prompt_tokens": 10, "completion_tokens": 10, "total_tokens": 20},
+            }
+
+        def chunks() -> Iterator[str]:
+            for start in range(0, len(text), 8):
+                delta = {"content": text[start : start + 8]}
+                if start == 0:
+                    delta["role"] = "assistant"  # as OpenAI sends in the first chunk
+                chunk = {"id": "c1", "object": "chat.completion.chunk", "created": created, "model": body["model"], "choices": [{"index": 0, "delta": delta, "finish_reason": None}]}
+                yield f"data: {json.dumps(chunk)}\n\n"
+            yield "data: [DONE]\n\n"
+
+        return StreamingResponse(chunks(), media_type="text/event-stream")
+
+    return app
+
+
+def openai_settings(base: Settings, url: str) -> Settings:
+    return load_settings(
+        data_dir=base.data_dir, llm_provider="openai", openai_base_url=f"{url}/v1", openai_model="tiny", openai_api_key="sk-test"
+    ).check()
+
+
+@pytest.mark.parametrize("mode", ["json", "plain", "strict"])
+def test_openai_compatible_servers(
+    mode: str, settings: Settings, embedder: MiniLMEmbedder, redactor: PresidioRedactor
+) -> None:
+    received: list[dict[str, Any]] = []
+    with serve_in_thread(chat_server(mode, received)) as url:
+        app = Personify(openai_settings(settings, url), redactor=redactor, embedder=embedder)
+        try:
+            load_demo(app)
+            plan = app.onboard("sam", goal="Reach me at sam.okafor@example.com")
+            turn = app.chat("sam", "s", "I'm Sam Okafor. How do I watch my ticket queue?")
+        finally:
+            app.close()
+    assert {i.item_id for i in plan.items} <= set(plan.provenance.candidates)
+    assert plan.provenance.model == ("openai:tiny" if mode == "json" else "deterministic")
+    if mode == "json":
+        assert plan.message.startswith("Welcome, Sam Okafor!")  # restored for the user
+    else:
+        assert plan.provenance.fallback == "invalid_output"
+    assert turn.provenance.fallback is None or mode == "json"
+    assert {c.item_id for c in turn.cards} <= set(turn.provenance.candidates)
+    if mode != "json":
+        assert [c.item_id for c in turn.cards] == ["int-zendesk"]  # named by title in plain text
+    sent = json.dumps(received)
+    assert "Sam Okafor" not in sent and "sam.okafor@example.com" not in sent
+    if mode == "strict":
+        assert any("response_format" in r for r in received)
+        assert "response_format" not in received[-1]  # retried without it
