@@ -7,8 +7,12 @@ from personify.errors import ProviderError
 from personify.service import Personify
 
 
-def plan_reply(*ids: str, message: str = "Welcome aboard! Here is where your team should start.") -> str:
-    return json.dumps({"message": message, "items": [{"item_id": i, "reason": "A fine first step."} for i in ids]})
+def plan_reply(
+    *ids: str, message: str = "Welcome aboard! Here is where your team should start."
+) -> str:
+    return json.dumps(
+        {"message": message, "items": [{"item_id": i, "reason": "A fine first step."} for i in ids]}
+    )
 
 
 def test_a_valid_model_answer_is_used(demo: Personify, scripted: ScriptedChatModel) -> None:
@@ -24,7 +28,9 @@ def test_a_valid_model_answer_is_used(demo: Personify, scripted: ScriptedChatMod
     assert set(enum) == set(plan.provenance.candidates)  # ids constrained to the candidates
 
 
-def test_an_item_outside_the_candidates_falls_back(demo: Personify, scripted: ScriptedChatModel) -> None:
+def test_an_item_outside_the_candidates_falls_back(
+    demo: Personify, scripted: ScriptedChatModel
+) -> None:
     scripted.enqueue(plan_reply("feat-legacy-exports"))
     plan = demo.onboard("sam")
     assert plan.provenance.fallback == "unknown_item"
@@ -34,17 +40,23 @@ def test_an_item_outside_the_candidates_falls_back(demo: Personify, scripted: Sc
 
 
 def test_model_errors_and_garbage_fall_back(demo: Personify, scripted: ScriptedChatModel) -> None:
-    scripted.enqueue(ProviderError("down"), ProviderError("slow", field="timeout"), "lol", plan_reply())
+    scripted.enqueue(
+        ProviderError("down"), ProviderError("slow", field="timeout"), "lol", plan_reply()
+    )
     reasons = [demo.onboard("marco").provenance.fallback for _ in range(4)]
     assert reasons == ["model_error", "timeout", "invalid_output", "invalid_output"]
 
 
-def test_plain_text_chat_with_markers_becomes_cards(demo: Personify, scripted: ScriptedChatModel) -> None:
+def test_plain_text_chat_with_markers_becomes_cards(
+    demo: Personify, scripted: ScriptedChatModel
+) -> None:
     question = "Where do sign-ups drop off?"
     scripted.enqueue("")  # a first, empty answer shows which candidates this question gets
     candidates = demo.chat("marco", "s1", question).provenance.candidates
     pick = demo.item(candidates[0])
-    scripted.enqueue(f"For drop-offs, open [[{pick.id}]] and the [[not-real]] page; both are quick.")
+    scripted.enqueue(
+        f"For drop-offs, open [[{pick.id}]] and the [[not-real]] page; both are quick."
+    )
     turn = demo.chat("marco", "s1", question)
     assert turn.provenance.fallback is None
     assert pick.title in turn.message and "not-real" not in turn.message
@@ -52,20 +64,29 @@ def test_plain_text_chat_with_markers_becomes_cards(demo: Personify, scripted: S
     assert turn.cards[0].title == pick.title
 
 
-def test_an_ungrounded_chat_answer_falls_back_to_real_items(demo: Personify, scripted: ScriptedChatModel) -> None:
+def test_an_ungrounded_chat_answer_falls_back_to_real_items(
+    demo: Personify, scripted: ScriptedChatModel
+) -> None:
     scripted.enqueue("I am just a humble assistant and cannot help with tools at all, sorry.")
     events = list(demo.chat_events("marco", "s2", "What should I use?"))
     kinds = [e.kind for e in events]
     assert kinds[-1] == "done" and "replace" in kinds  # streamed text is taken back
     done = events[-1].data
     assert done["provenance"]["fallback"] == "ungrounded"
-    assert done["cards"] and {c["item_id"] for c in done["cards"]} <= set(done["provenance"]["candidates"])
+    assert done["cards"] and {c["item_id"] for c in done["cards"]} <= set(
+        done["provenance"]["candidates"]
+    )
 
 
 def test_chat_streams_in_pieces_and_remembers_the_conversation(
     demo: Personify, scripted: ScriptedChatModel
 ) -> None:
-    answer = json.dumps({"message": "Start with the Zendesk Integration, then watch your queues.", "items": ["int-zendesk"]})
+    answer = json.dumps(
+        {
+            "message": "Start with the Zendesk Integration, then watch your queues.",
+            "items": ["int-zendesk"],
+        }
+    )
     scripted.enqueue(answer, answer)
     events = list(demo.chat_events("sam", "s3", "How do I watch SLAs?"))
     tokens = [e.data["text"] for e in events if e.kind == "token"]

@@ -14,7 +14,14 @@ def test_health(client: TestClient) -> None:
 
 
 def test_items_upsert_and_read(client: TestClient) -> None:
-    item = {"id": "int-notion", "title": "Notion Integration", "description": "Embed charts in Notion pages.", "category": "integration", "tags": ["docs"], "attributes": {"plan": "pro"}}
+    item = {
+        "id": "int-notion",
+        "title": "Notion Integration",
+        "description": "Embed charts in Notion pages.",
+        "category": "integration",
+        "tags": ["docs"],
+        "attributes": {"plan": "pro"},
+    }
     assert client.post("/v1/items", json={"items": [item]}).json() == {"upserted": 1}
     got = client.get("/v1/items/int-notion").json()
     assert got["title"] == "Notion Integration" and got["attributes"] == {"plan": "pro"}
@@ -32,7 +39,9 @@ def test_errors_have_one_shape(client: TestClient) -> None:
     assert bad_item.status_code == 422
     assert bad_item.json()["error"]["field"] == "items[1].title"
     assert client.get("/v1/items/x").status_code == 404  # nothing of that batch was stored
-    malformed = client.post("/v1/events", content=b"{not json", headers={"content-type": "application/json"})
+    malformed = client.post(
+        "/v1/events", content=b"{not json", headers={"content-type": "application/json"}
+    )
     assert malformed.status_code == 422 and malformed.json()["error"]["code"] == "invalid_input"
     wrong_type = client.post("/v1/events", json={"events": "many"})
     assert wrong_type.status_code == 422 and wrong_type.json()["error"]["field"] == "events"
@@ -44,7 +53,9 @@ def test_limits_answer_413(client: TestClient, demo: Personify) -> None:
     batch = [{"user_id": "u", "type": "view"}] * (demo.settings.max_batch + 1)
     over = client.post("/v1/events", json={"events": batch})
     assert over.status_code == 413 and over.json()["error"]["field"] == "events"
-    huge = client.post("/v1/items", content=b"x" * (5 * 1024 * 1024), headers={"content-type": "application/json"})
+    huge = client.post(
+        "/v1/items", content=b"x" * (5 * 1024 * 1024), headers={"content-type": "application/json"}
+    )
     assert huge.status_code == 413
 
 
@@ -52,7 +63,13 @@ def test_events_in_both_shapes_then_profile(client: TestClient) -> None:
     batch = {
         "events": [
             {"event_id": "a1", "user_id": "lee", "type": "use", "item_id": "int-github"},
-            {"messageId": "m1", "userId": "lee", "event": "Product Clicked", "properties": {"product_id": "tpl-engineering-health"}, "timestamp": "2026-11-27T10:00:00Z"},
+            {
+                "messageId": "m1",
+                "userId": "lee",
+                "event": "Product Clicked",
+                "properties": {"product_id": "tpl-engineering-health"},
+                "timestamp": "2026-11-27T10:00:00Z",
+            },
         ]
     }
     assert client.post("/v1/events", json=batch).json() == {"accepted": 2, "duplicates": 0}
@@ -65,7 +82,10 @@ def test_events_in_both_shapes_then_profile(client: TestClient) -> None:
 
 
 def test_users_traits_recommendations_and_404s(client: TestClient) -> None:
-    put = client.put("/v1/users/kim", json={"traits": {"role": "Sales lead", "interests": ["pipeline forecasting"]}})
+    put = client.put(
+        "/v1/users/kim",
+        json={"traits": {"role": "Sales lead", "interests": ["pipeline forecasting"]}},
+    )
     assert put.status_code == 200 and put.json()["traits"]["role"] == "Sales lead"
     recs = client.get("/v1/users/kim/recommendations?n=5").json()
     assert recs["cold_start"] is True and len(recs["items"]) == 5
@@ -73,7 +93,9 @@ def test_users_traits_recommendations_and_404s(client: TestClient) -> None:
     guides = client.get("/v1/users/kim/recommendations?n=3&category=guide").json()["items"]
     assert {r["category"] for r in guides} == {"guide"}
     bad_traits = client.put("/v1/users/kim", json={"traits": {"interests": "not a list"}})
-    assert bad_traits.status_code == 422 and bad_traits.json()["error"]["field"] == "traits.interests"
+    assert (
+        bad_traits.status_code == 422 and bad_traits.json()["error"]["field"] == "traits.interests"
+    )
     ghost = client.get("/v1/users/ghost/recommendations")
     assert ghost.status_code == 404 and "PUT /v1/users/ghost" in ghost.json()["error"]["message"]
     assert client.get("/v1/users/bad%20id/profile").status_code == 422
@@ -85,34 +107,51 @@ def test_onboarding(client: TestClient, scripted: ScriptedChatModel) -> None:
     assert set(body) == {"message", "items", "provenance"}
     assert set(body["provenance"]) == {"model", "template", "fallback", "candidates", "redacted"}
     assert body["provenance"]["fallback"] == "invalid_output"
-    assert body["items"] and {i["item_id"] for i in body["items"]} <= set(body["provenance"]["candidates"])
+    assert body["items"] and {i["item_id"] for i in body["items"]} <= set(
+        body["provenance"]["candidates"]
+    )
     assert client.post("/v1/users/dana/onboarding").status_code == 200  # the body is optional
     assert client.post("/v1/users/ghost/onboarding", json={}).status_code == 404
 
 
 def test_chat_json_and_stream(client: TestClient, scripted: ScriptedChatModel) -> None:
-    answer = json.dumps({"message": "The Zendesk Integration brings tickets in.", "items": ["int-zendesk"]})
+    answer = json.dumps(
+        {"message": "The Zendesk Integration brings tickets in.", "items": ["int-zendesk"]}
+    )
     scripted.enqueue(answer, answer)
-    turn = client.post("/v1/chat", json={"user_id": "sam", "session_id": "c1", "message": "Tickets?"}).json()
+    turn = client.post(
+        "/v1/chat", json={"user_id": "sam", "session_id": "c1", "message": "Tickets?"}
+    ).json()
     assert turn["cards"][0]["item_id"] == "int-zendesk" and turn["provenance"]["fallback"] is None
-    with client.stream("POST", "/v1/chat", json={"user_id": "sam", "session_id": "c1", "message": "More?", "stream": True}) as response:
+    with client.stream(
+        "POST",
+        "/v1/chat",
+        json={"user_id": "sam", "session_id": "c1", "message": "More?", "stream": True},
+    ) as response:
         assert response.headers["content-type"].startswith("text/event-stream")
         text = "".join(response.iter_text())
     kinds = [line.split(": ", 1)[1] for line in text.splitlines() if line.startswith("event: ")]
     assert kinds.count("token") > 1 and kinds[-1] == "done"
     done = json.loads(text.strip().split("data: ")[-1])
     assert done["cards"][0]["title"] == "Zendesk Integration"
-    ghost = client.post("/v1/chat", json={"user_id": "ghost", "session_id": "c", "message": "hi", "stream": True})
+    ghost = client.post(
+        "/v1/chat", json={"user_id": "ghost", "session_id": "c", "message": "hi", "stream": True}
+    )
     assert ghost.status_code == 404
     empty = client.post("/v1/chat", json={"user_id": "sam", "session_id": "c", "message": ""})
     assert empty.status_code == 422 and empty.json()["error"]["field"] == "message"
 
 
-def test_delete_user_removes_everything(client: TestClient, demo: Personify, scripted: ScriptedChatModel) -> None:
+def test_delete_user_removes_everything(
+    client: TestClient, demo: Personify, scripted: ScriptedChatModel
+) -> None:
     demo.behaviour.refresh()
     assert demo.behaviour.covisited(["int-snowflake"], 5)  # only dana used Snowflake
     scripted.enqueue("Try [[feat-alerts]].")
-    client.post("/v1/chat", json={"user_id": "dana", "session_id": "d", "message": "My name is Dana Whitfield"})
+    client.post(
+        "/v1/chat",
+        json={"user_id": "dana", "session_id": "d", "message": "My name is Dana Whitfield"},
+    )
     assert demo.vectors.profile_vector("dana") is not None
     response = client.delete("/v1/users/dana")
     assert response.status_code == 200 and response.json()["deleted"] is True

@@ -40,7 +40,9 @@ def test_a_batch_with_one_bad_event_stores_nothing(demo: Personify) -> None:
     with pytest.raises(InputError) as err:
         demo.add_events(batch)
     assert err.value.field == "events[2].type"
-    unknown = events("newbie", "feat-alerts") + [{"user_id": "newbie", "type": "use", "item_id": "ghost"}]
+    unknown = events("newbie", "feat-alerts") + [
+        {"user_id": "newbie", "type": "use", "item_id": "ghost"}
+    ]
     with pytest.raises(InputError) as err:
         demo.add_events(unknown)
     assert err.value.field == "events[1].item_id"

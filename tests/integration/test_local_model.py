@@ -24,7 +24,10 @@ def local_model() -> LocalLlamaModel:
 
 @pytest.fixture
 def real(
-    settings: Settings, embedder: MiniLMEmbedder, redactor: PresidioRedactor, local_model: LocalLlamaModel
+    settings: Settings,
+    embedder: MiniLMEmbedder,
+    redactor: PresidioRedactor,
+    local_model: LocalLlamaModel,
 ) -> Iterator[tuple[Personify, RecordingChatModel]]:
     recorder = RecordingChatModel(local_model)
     app = Personify(settings, model=recorder, redactor=redactor, embedder=embedder)
@@ -33,7 +36,9 @@ def real(
     app.close()
 
 
-def test_onboarding_with_the_local_model_is_grounded_and_private(real: tuple[Personify, RecordingChatModel]) -> None:
+def test_onboarding_with_the_local_model_is_grounded_and_private(
+    real: tuple[Personify, RecordingChatModel],
+) -> None:
     app, recorder = real
     for persona in personas():
         plan = app.onboard(persona["user_id"])
@@ -52,7 +57,9 @@ def test_onboarding_with_the_local_model_is_grounded_and_private(real: tuple[Per
     assert "+1 415 555 0199" not in sent  # in Marco's free-text trait
 
 
-def test_chat_with_the_local_model_streams_token_by_token(real: tuple[Personify, RecordingChatModel]) -> None:
+def test_chat_with_the_local_model_streams_token_by_token(
+    real: tuple[Personify, RecordingChatModel],
+) -> None:
     app, _ = real
     events = list(app.chat_events("sam", "live", "How can I keep an eye on support SLAs?"))
     assert sum(1 for e in events if e.kind == "token") > 1

@@ -35,7 +35,12 @@ def chat_server(mode: str, received: list[dict[str, Any]]) -> FastAPI:
                 items: list[Any] = [{"item_id": ids[0], "reason": "It fits your stated goal."}]
             else:
                 items = [ids[0]]
-            return json.dumps({"message": "Welcome, <PERSON_1>! This is a strong first step for your team.", "items": items})
+            return json.dumps(
+                {
+                    "message": "Welcome, <PERSON_1>! This is a strong first step for your team.",
+                    "items": items,
+                }
+            )
         return "You should really try the Zendesk Integration for your support queue today."
 
     @app.post("/v1/chat/completions")
@@ -43,7 +48,9 @@ def chat_server(mode: str, received: list[dict[str, Any]]) -> FastAPI:
         body = await request.json()
         received.append(body)
         if mode == "strict" and "response_format" in body:
-            return JSONResponse({"error": {"message": "response_format unsupported"}}, status_code=400)
+            return JSONResponse(
+                {"error": {"message": "response_format unsupported"}}, status_code=400
+            )
         text = answer(body)
         created = int(time.time())
         if not body.get("stream"):
@@ -52,7 +59,13 @@ def chat_server(mode: str, received: list[dict[str, Any]]) -> FastAPI:
                 "object": "chat.completion",
                 "created": created,
                 "model": body["model"],
-                "choices": [{"index": 0, "message": {"role": "assistant", "content": text}, "finish_reason": "stop"}],
+                "choices": [
+                    {
+                        "index": 0,
+                        "message": {"role": "assistant", "content": text},
+                        "finish_reason": "stop",
+                    }
+                ],
                 "usage": {"prompt_tokens": 10, "completion_tokens": 10, "total_tokens": 20},
             }
 
@@ -61,7 +74,13 @@ def chat_server(mode: str, received: list[dict[str, Any]]) -> FastAPI:
                 delta = {"content": text[start : start + 8]}
                 if start == 0:
                     delta["role"] = "assistant"  # as OpenAI sends in the first chunk
-                chunk = {"id": "c1", "object": "chat.completion.chunk", "created": created, "model": body["model"], "choices": [{"index": 0, "delta": delta, "finish_reason": None}]}
+                chunk = {
+                    "id": "c1",
+                    "object": "chat.completion.chunk",
+                    "created": created,
+                    "model": body["model"],
+                    "choices": [{"index": 0, "delta": delta, "finish_reason": None}],
+                }
                 yield f"data: {json.dumps(chunk)}\n\n"
             yield "data: [DONE]\n\n"
 
@@ -72,7 +91,11 @@ def chat_server(mode: str, received: list[dict[str, Any]]) -> FastAPI:
 
 def openai_settings(base: Settings, url: str) -> Settings:
     return load_settings(
-        data_dir=base.data_dir, llm_provider="openai", openai_base_url=f"{url}/v1", openai_model="tiny", openai_api_key="sk-test"
+        data_dir=base.data_dir,
+        llm_provider="openai",
+        openai_base_url=f"{url}/v1",
+        openai_model="tiny",
+        openai_api_key="sk-test",
     ).check()
 
 

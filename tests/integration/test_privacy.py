@@ -38,7 +38,9 @@ def test_no_planted_pii_reaches_the_model(demo: Personify, scripted: ScriptedCha
         "Try [[int-quickbooks]] next.",
     )
     plan = demo.onboard("harriet", goal=f"Pay with card {PII['card']} and cc {PII['other email']}")
-    turn = demo.chat("harriet", "s1", f"I am {PII['name']}; my colleague {PII['other name']} wants budgets.")
+    turn = demo.chat(
+        "harriet", "s1", f"I am {PII['name']}; my colleague {PII['other name']} wants budgets."
+    )
     demo.chat("harriet", "s1", f"Email {PII['email']} the report, card {PII['card']}.")
 
     sent = "\n".join(str(m.content) for call in scripted.history for m in call)
@@ -56,7 +58,9 @@ def test_no_planted_pii_reaches_the_model(demo: Personify, scripted: ScriptedCha
     assert PII["name"] not in stored and PII["card"] not in stored
 
 
-def test_the_same_value_keeps_its_placeholder_across_turns(demo: Personify, scripted: ScriptedChatModel) -> None:
+def test_the_same_value_keeps_its_placeholder_across_turns(
+    demo: Personify, scripted: ScriptedChatModel
+) -> None:
     scripted.enqueue("Sure, [[feat-funnels]] fits.", "Yes, [[feat-funnels]] again.")
     demo.chat("marco", "p", "My boss Ingrid Halvorsen asked about funnels.")
     demo.chat("marco", "p", "Ingrid Halvorsen liked it.")
@@ -65,7 +69,9 @@ def test_the_same_value_keeps_its_placeholder_across_turns(demo: Personify, scri
     assert placeholder.startswith("<PERSON_") and placeholder in second
 
 
-def test_catalog_names_are_not_mistaken_for_people(demo: Personify, scripted: ScriptedChatModel) -> None:
+def test_catalog_names_are_not_mistaken_for_people(
+    demo: Personify, scripted: ScriptedChatModel
+) -> None:
     scripted.enqueue("Use [[int-zendesk]] for that.")
     demo.chat("sam", "z", "Does Zendesk work with Slack?")
     assert "Does Zendesk work with Slack?" in str(scripted.history[-1][-1].content)

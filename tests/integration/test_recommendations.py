@@ -41,7 +41,12 @@ def test_co_visitation_finds_what_others_used_next(demo: Personify) -> None:
         demo.add_events(
             [
                 {"event_id": f"{user}-a", "user_id": user, "type": "use", "item_id": "int-jira"},
-                {"event_id": f"{user}-b", "user_id": user, "type": "use", "item_id": "tpl-engineering-health"},
+                {
+                    "event_id": f"{user}-b",
+                    "user_id": user,
+                    "type": "use",
+                    "item_id": "tpl-engineering-health",
+                },
             ]
         )
     demo.add_events([{"event_id": "me-a", "user_id": "me", "type": "use", "item_id": "int-jira"}])

@@ -37,7 +37,16 @@ def chroma_url(tmp_path: Path) -> Iterator[str]:
         pytest.skip("the `chroma` command from the chromadb package is not installed")
     port = free_port()
     process = subprocess.Popen(
-        [cli, "run", "--path", str(tmp_path / "chroma-server"), "--host", "127.0.0.1", "--port", str(port)],
+        [
+            cli,
+            "run",
+            "--path",
+            str(tmp_path / "chroma-server"),
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+        ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
@@ -60,9 +69,13 @@ def postgres_up() -> bool:
 @pytest.fixture
 def postgres_url() -> Iterator[str]:
     if not postgres_up():
-        pytest.skip("no PostgreSQL on 127.0.0.1:5432 (the embedded SQLite default does not need it)")
+        pytest.skip(
+            "no PostgreSQL on 127.0.0.1:5432 (the embedded SQLite default does not need it)"
+        )
     name = f"personify_test_{uuid.uuid4().hex[:8]}"
-    admin = create_engine("postgresql+psycopg://postgres@127.0.0.1:5432/postgres", isolation_level="AUTOCOMMIT")
+    admin = create_engine(
+        "postgresql+psycopg://postgres@127.0.0.1:5432/postgres", isolation_level="AUTOCOMMIT"
+    )
     with admin.connect() as conn:
         conn.execute(text(f'CREATE DATABASE "{name}"'))
     try:
@@ -81,13 +94,17 @@ def exercise(settings: Settings, embedder: MiniLMEmbedder, redactor: PresidioRed
         assert app.add_events(batch).accepted == 1
         assert app.add_events(batch).duplicates == 1
         ranked = app.recommend("sam", 5)
-        assert {"int-zendesk", "tpl-support-sla", "guide-support-metrics"} & {c.item.id for c in ranked[:3]}
+        assert {"int-zendesk", "tpl-support-sla", "guide-support-metrics"} & {
+            c.item.id for c in ranked[:3]
+        }
         assert "int-jira" not in {c.item.id for c in app.recommend("zoe", 10)}
         app.delete_user("zoe")
         assert app.vectors.profile_vector("zoe") is None
     finally:
         app.close()
-    reopened = Personify(settings, redactor=redactor, embedder=embedder)  # state outlives the process
+    reopened = Personify(
+        settings, redactor=redactor, embedder=embedder
+    )  # state outlives the process
     try:
         assert reopened.store.catalog.count() == 64 and reopened.vectors.count_items() == 64
         assert reopened.profile("dana").has_vector
@@ -96,19 +113,25 @@ def exercise(settings: Settings, embedder: MiniLMEmbedder, redactor: PresidioRed
         reopened.close()
 
 
-def test_chroma_server(chroma_url: str, tmp_path: Path, embedder: MiniLMEmbedder, redactor: PresidioRedactor) -> None:
+def test_chroma_server(
+    chroma_url: str, tmp_path: Path, embedder: MiniLMEmbedder, redactor: PresidioRedactor
+) -> None:
     settings = load_settings(data_dir=tmp_path / "data", chroma_url=chroma_url).check()
     exercise(settings, embedder, redactor)
     assert not (tmp_path / "data" / "chroma").exists()  # nothing went to embedded Chroma
 
 
-def test_postgresql(postgres_url: str, tmp_path: Path, embedder: MiniLMEmbedder, redactor: PresidioRedactor) -> None:
+def test_postgresql(
+    postgres_url: str, tmp_path: Path, embedder: MiniLMEmbedder, redactor: PresidioRedactor
+) -> None:
     settings = load_settings(data_dir=tmp_path / "data", database_url=postgres_url).check()
     exercise(settings, embedder, redactor)
     assert not (tmp_path / "data" / "personify.db").exists()
 
 
-def test_a_dead_chroma_server_is_a_clear_start_up_error(tmp_path: Path, embedder: MiniLMEmbedder) -> None:
+def test_a_dead_chroma_server_is_a_clear_start_up_error(
+    tmp_path: Path, embedder: MiniLMEmbedder
+) -> None:
     from personify.errors import ConfigError
 
     settings = load_settings(data_dir=tmp_path, chroma_url=f"http://127.0.0.1:{free_port()}")

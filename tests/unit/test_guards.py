@@ -43,7 +43,10 @@ def test_a_valid_answer_is_accepted() -> None:
         (reply("ok", "a"), "degenerate"),
         (reply("great tool great tool great tool great tool great tool", "a"), "repetition"),
         (reply("Hello <PERSON_3>, welcome to your new workspace today!", "a"), "placeholder_leak"),
-        (reply("Hello <EMAIL_ADDRESS, welcome to your new workspace today!", "a"), "placeholder_leak"),
+        (
+            reply("Hello <EMAIL_ADDRESS, welcome to your new workspace today!", "a"),
+            "placeholder_leak",
+        ),
         (reply("See https://example.com for all the details you need.", "a"), "link"),
         (reply("The tool you need is called [tool_name], and it is great.", "a"), "degenerate"),
         (reply("Your Candidate 1 is the best one for the goal you set.", "a"), "degenerate"),

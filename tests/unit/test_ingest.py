@@ -9,7 +9,13 @@ from personify.ingest import parse_event, parse_item, read_records
 
 def test_our_event_shape() -> None:
     event = parse_event(
-        {"event_id": "e1", "user_id": "u1", "type": "click", "item_id": "i1", "timestamp": "2026-01-02T03:04:05Z"},
+        {
+            "event_id": "e1",
+            "user_id": "u1",
+            "type": "click",
+            "item_id": "i1",
+            "timestamp": "2026-01-02T03:04:05Z",
+        },
         0,
     )
     assert (event.event_id, event.user_id, event.type, event.item_id) == ("e1", "u1", "click", "i1")

@@ -44,7 +44,11 @@ def test_no_events_means_empty_features() -> None:
 def test_profile_vector_leans_to_recent_items_and_ignores_dislikes() -> None:
     old, new, hated = np.eye(3, dtype=np.float32)
     vectors = {"old": old, "new": new, "hated": hated}
-    history = [event(1, "use", "old", 60), event(2, "use", "new", 1), event(3, "dislike", "hated", 0)]
+    history = [
+        event(1, "use", "old", 60),
+        event(2, "use", "new", 1),
+        event(3, "dislike", "hated", 0),
+    ]
     vector = profile_vector(history, vectors, None, NOW)
     assert vector is not None
     assert vector[1] > vector[0] > 0

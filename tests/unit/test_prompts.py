@@ -6,8 +6,20 @@ from personify.prompts import count_tokens, load_template, trim_to_budget
 from personify.prompts.templates import available_templates
 
 VALUES = {
-    "onboarding": dict(product="P", profile="role: x", goal="g", candidates="a | A", count=3),
-    "chat": dict(product="P", profile="role: x", candidates="a | A", example_id="a", message="hi"),
+    "onboarding": {
+        "product": "P",
+        "profile": "role: x",
+        "goal": "g",
+        "candidates": "a | A",
+        "count": 3,
+    },
+    "chat": {
+        "product": "P",
+        "profile": "role: x",
+        "candidates": "a | A",
+        "example_id": "a",
+        "message": "hi",
+    },
 }
 
 

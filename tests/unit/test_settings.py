@@ -14,7 +14,9 @@ def test_defaults_use_the_bundled_model_and_embedded_stores(tmp_path: Path) -> N
     assert settings.chroma_url == ""
 
 
-def test_settings_come_from_the_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+def test_settings_come_from_the_environment(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     monkeypatch.setenv("PERSONIFY_DATA_DIR", str(tmp_path / "x"))
     monkeypatch.setenv("PERSONIFY_LLM_PROVIDER", "openai")
     monkeypatch.setenv("PERSONIFY_OPENAI_MODEL", "gpt-4o-mini")

@@ -17,7 +17,10 @@ def test_vault_gives_stable_placeholders_and_restores_them() -> None:
     first = vault.placeholder_for("PERSON", "Ada")
     assert vault.placeholder_for("PERSON", "Ada") == first == "<PERSON_1>"
     assert vault.placeholder_for("PERSON", "Bob") == "<PERSON_2>"
-    assert vault.restore("Hi <PERSON_1> and <PERSON_2>, not <PERSON_9>") == "Hi Ada and Bob, not <PERSON_9>"
+    assert (
+        vault.restore("Hi <PERSON_1> and <PERSON_2>, not <PERSON_9>")
+        == "Hi Ada and Bob, not <PERSON_9>"
+    )
     assert vault.found["PERSON"] == 3
 
 
