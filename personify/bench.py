@@ -1,0 +1,223 @@
+"""`personify bench`: throughput and latency on a generated catalog, printed as figures.
+
+Targets (two cores): recommendations p95 < 30 ms in process and < 60 ms over HTTP;
+ingest >= 2,000 events/s. They are measured here, never asserted in tests."""
+
+from __future__ import annotations
+
+import os
+import random
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import timedelta
+from pathlib import Path
+
+import httpx
+
+from personify.domain import utcnow
+from personify.service import Personify
+from personify.settings import Settings, load_settings
+
+CATEGORIES = [
+    "analytics", "automation", "billing", "collaboration", "compliance", "crm", "data",
+    "devops", "design", "finance", "hr", "integrations", "marketing", "mobile", "monitoring",
+    "onboarding", "security", "sales", "support", "training",
+]  # fmt: skip
+ADJECTIVES = [
+    "Smart",
+    "Rapid",
+    "Unified",
+    "Secure",
+    "Live",
+    "Guided",
+    "Bulk",
+    "Custom",
+    "Shared",
+    "Auto",
+]
+NOUNS = [
+    "Dashboard",
+    "Report",
+    "Workflow",
+    "Connector",
+    "Template",
+    "Checklist",
+    "Alert",
+    "Playbook",
+    "Audit",
+    "Forecast",
+]
+VERBS = [
+    "tracks",
+    "automates",
+    "summarises",
+    "syncs",
+    "flags",
+    "visualises",
+    "schedules",
+    "exports",
+]
+OBJECTS = [
+    "invoices",
+    "tickets",
+    "leads",
+    "deployments",
+    "campaigns",
+    "contracts",
+    "signups",
+    "incidents",
+    "budgets",
+    "tasks",
+]
+EVENT_TYPES = ["view"] * 5 + ["click"] * 3 + ["use", "like"]
+
+
+def generate_items(count: int, rng: random.Random) -> list[dict[str, object]]:
+    items = []
+    for n in range(count):
+        category = CATEGORIES[n % len(CATEGORIES)]
+        title = f"{rng.choice(ADJECTIVES)} {category.title()} {rng.choice(NOUNS)} {n}"
+        description = (
+            f"{title} {rng.choice(VERBS)} {rng.choice(OBJECTS)} for {category} teams and "
+            f"{rng.choice(VERBS)} {rng.choice(OBJECTS)} across workspaces."
+        )
+        tags = [category, rng.choice(OBJECTS)]
+        items.append(
+            {
+                "id": f"item-{n}",
+                "title": title,
+                "description": description,
+                "category": category,
+                "tags": tags,
+            }
+        )
+    return items
+
+
+def generate_events(
+    users: int, items: int, count: int, rng: random.Random
+) -> list[dict[str, object]]:
+    """Users prefer two categories; item popularity is skewed (Zipf-like)."""
+    now = utcnow()
+    per_category = max(items // len(CATEGORIES), 1)
+    tastes = {u: rng.sample(range(len(CATEGORIES)), 2) for u in range(users)}
+    events = []
+    for n in range(count):
+        user = rng.randrange(users)
+        category = (
+            rng.choice(tastes[user]) if rng.random() < 0.8 else rng.randrange(len(CATEGORIES))
+        )
+        rank = min(int(rng.paretovariate(1.2)) - 1, per_category - 1)
+        item = rank * len(CATEGORIES) + category
+        events.append(
+            {
+                "event_id": f"ev-{n}",
+                "user_id": f"user-{user}",
+                "type": rng.choice(EVENT_TYPES),
+                "item_id": f"item-{min(item, items - 1)}",
+                "timestamp": (now - timedelta(minutes=(count - n) * 0.4)).isoformat(),
+            }
+        )
+    return events
+
+
+def percentiles(samples: list[float]) -> tuple[float, float]:
+    cuts = statistics.quantiles(samples, n=100, method="inclusive")
+    return cuts[49], cuts[94]
+
+
+def line(name: str, value: str) -> None:
+    print(f"{name:<42} {value}", flush=True)
+
+
+def run_bench(base: Settings, *, items: int, users: int, events: int, seed: int = 7) -> None:
+    rng = random.Random(seed)
+    with tempfile.TemporaryDirectory(prefix="personify-bench-") as tmp:
+        settings = load_settings(data_dir=Path(tmp), llm_threads=base.llm_threads)
+        print(
+            f"Personify benchmark: {items:,} items, {users:,} users, {events:,} events, {os.cpu_count()} CPUs"
+        )
+        app = Personify(settings)
+        catalog = generate_items(items, rng)
+        start = time.perf_counter()
+        app.embedder.embed([f"{i['title']}. {i['description']}" for i in catalog[:1000]])
+        line("embedding only (1,000 items)", f"{1000 / (time.perf_counter() - start):,.0f} items/s")
+        start = time.perf_counter()
+        for chunk in range(0, items, 1000):
+            app.add_items(catalog[chunk : chunk + 1000])
+        line(
+            "catalog indexing (embed + SQL + Chroma)",
+            f"{items / (time.perf_counter() - start):,.0f} items/s",
+        )
+
+        log = generate_events(users, items, events, rng)
+        start = time.perf_counter()
+        for chunk in range(0, events, 1000):
+            app.add_events(log[chunk : chunk + 1000])
+        line(
+            "event ingest (batches of 1,000, profiles updated)",
+            f"{events / (time.perf_counter() - start):,.0f} events/s",
+        )
+
+        sample = [f"user-{rng.randrange(users)}" for _ in range(300)]
+        app.recommend(sample[0])  # builds the co-visitation index once
+        timings = []
+        for user in sample:
+            start = time.perf_counter()
+            app.recommend(user, 10)
+            timings.append((time.perf_counter() - start) * 1000)
+        p50, p95 = percentiles(timings)
+        line("recommendations in process (n=10)", f"p50 {p50:.1f} ms, p95 {p95:.1f} ms")
+
+        onboarding = []
+        for user in sample[:12]:
+            start = time.perf_counter()
+            app.onboard(user)
+            onboarding.append((time.perf_counter() - start) * 1000)
+        p50, p95 = percentiles(onboarding[2:])  # the first calls load Presidio and the model
+        line("onboarding with the local model", f"p50 {p50:.0f} ms, p95 {p95:.0f} ms")
+        line(
+            "peak memory (this process)",
+            f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:,.0f} MiB",
+        )
+        app.close()
+        http_latency(settings, sample)
+
+
+def http_latency(settings: Settings, sample: list[str]) -> None:
+    """Serve the same data dir from a separate `personify serve` process and time GETs."""
+    port = 8000 + os.getpid() % 1000
+    env = {**os.environ, "PERSONIFY_DATA_DIR": str(settings.data_dir)}
+    server = subprocess.Popen(
+        [sys.executable, "-m", "personify.cli", "serve", "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        url = f"http://127.0.0.1:{port}"
+        with httpx.Client(base_url=url, timeout=30) as http:
+            deadline = time.monotonic() + 180
+            while True:
+                try:
+                    http.get("/healthz")
+                    break
+                except httpx.HTTPError:
+                    if time.monotonic() > deadline or server.poll() is not None:
+                        raise RuntimeError("the benchmark server did not start") from None
+                    time.sleep(0.5)
+            http.get(f"/v1/users/{sample[0]}/recommendations")
+            timings = []
+            for user in sample:
+                start = time.perf_counter()
+                http.get(f"/v1/users/{user}/recommendations", params={"n": 10}).raise_for_status()
+                timings.append((time.perf_counter() - start) * 1000)
+        p50, p95 = percentiles(timings)
+        line("recommendations over HTTP (n=10)", f"p50 {p50:.1f} ms, p95 {p95:.1f} ms")
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
