@@ -15,6 +15,7 @@ import tempfile
 import time
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -76,7 +77,7 @@ OBJECTS = [
 EVENT_TYPES = ["view"] * 5 + ["click"] * 3 + ["use", "like"]
 
 
-def generate_items(count: int, rng: random.Random) -> list[dict[str, object]]:
+def generate_items(count: int, rng: random.Random) -> list[dict[str, Any]]:
     items = []
     for n in range(count):
         category = CATEGORIES[n % len(CATEGORIES)]
@@ -100,7 +101,7 @@ def generate_items(count: int, rng: random.Random) -> list[dict[str, object]]:
 
 def generate_events(
     users: int, items: int, count: int, rng: random.Random
-) -> list[dict[str, object]]:
+) -> list[dict[str, Any]]:
     """Users prefer two categories; item popularity is skewed (Zipf-like)."""
     now = utcnow()
     per_category = max(items // len(CATEGORIES), 1)

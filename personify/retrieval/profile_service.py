@@ -39,16 +39,17 @@ class ProfileService:
         rows, vectors = [], {}
         for user in users:
             features = compute_features(histories[user], categories, now)
+            vector = profile_vector(histories[user], item_vectors, embedded.get(user), now)
+            if vector is not None:
+                vectors[user] = vector
             rows.append(
                 {
                     "user_id": user,
                     "features": features.model_dump(mode="json"),
+                    "has_vector": vector is not None,
                     "updated_at": now.timestamp(),
                 }
             )
-            vector = profile_vector(histories[user], item_vectors, embedded.get(user), now)
-            if vector is not None:
-                vectors[user] = vector
         self._store.users.put_features(rows)
         self._vectors.upsert_profiles(vectors)
 
@@ -69,13 +70,16 @@ class ProfileService:
         if stored is None:
             self.refresh([user_id])
             stored = self._store.users.get_features(user_id)
-        features, updated = stored if stored else ({}, utcnow().timestamp())
-        parsed = ProfileFeatures.model_validate(features)
+        if stored is None:
+            raise NotFound(
+                f"No profile for {user_id!r}: send events or traits first.", field="user_id"
+            )
+        features = ProfileFeatures.model_validate(stored.features)
         return Profile(
             user_id=user_id,
-            features=parsed,
+            features=features,
             traits=traits or UserTraits(),
-            has_vector=self._vectors.profile_vector(user_id) is not None,
-            cold_start=parsed.events_total == 0,
-            updated_at=from_epoch(updated),
+            has_vector=stored.has_vector,
+            cold_start=features.events_total == 0,
+            updated_at=from_epoch(stored.updated_at),
         )

@@ -55,23 +55,19 @@ def mmr(
     scores: Mapping[str, float], vectors: Mapping[str, np.ndarray], n: int, lam: float = MMR_LAMBDA
 ) -> list[str]:
     """Maximal marginal relevance: trade a little score for items unlike those already picked."""
-    remaining = sorted(scores, key=lambda i: -scores[i])[: max(n * 5, 50)]
-    chosen: list[str] = []
-    chosen_vecs: list[np.ndarray] = []
-    while remaining and len(chosen) < n:
-        best, best_value = remaining[0], -np.inf
-        for item_id in remaining:
-            vector = vectors.get(item_id)
-            redundancy = (
-                max(float(vector @ v) for v in chosen_vecs)
-                if chosen_vecs and vector is not None
-                else 0.0
-            )
-            value = lam * scores[item_id] - (1 - lam) * redundancy
-            if value > best_value:
-                best, best_value = item_id, value
+    ids = sorted(scores, key=lambda i: -scores[i])[: max(n * 5, 50)]
+    if not ids:
+        return []
+    relevance = np.array([scores[i] for i in ids], dtype=np.float32)
+    dimension = next((len(v) for v in vectors.values()), 1)
+    matrix = np.stack([vectors.get(i, np.zeros(dimension, dtype=np.float32)) for i in ids])
+    redundancy = np.zeros(len(ids), dtype=np.float32)  # max similarity to anything chosen
+    available = np.ones(len(ids), dtype=bool)
+    chosen: list[int] = []
+    while len(chosen) < min(n, len(ids)):
+        value = np.where(available, lam * relevance - (1 - lam) * redundancy, -np.inf)
+        best = int(np.argmax(value))
         chosen.append(best)
-        remaining.remove(best)
-        if best in vectors:
-            chosen_vecs.append(vectors[best])
-    return chosen
+        available[best] = False
+        redundancy = np.maximum(redundancy, matrix @ matrix[best])
+    return [ids[i] for i in chosen]

@@ -43,13 +43,13 @@ class Recommender:
             if item_id not in seen:
                 pool.setdefault(item_id, Pooled(item_id)).add(source, score, reason)
 
-        vector = self._vectors.profile_vector(profile.user_id)
+        vector = self._vectors.profile_vector(profile.user_id) if profile.has_vector else None
         if query_vector is not None:
             vector = query_vector if vector is None else _normalise(vector + 1.5 * query_vector)
         if vector is not None:
-            where: dict[str, Any] = {"available": True}
-            if category:
-                where = {"$and": [where, {"category": category}]}
+            # Availability is checked against the catalog below: a metadata filter here
+            # would make every Chroma query several times slower.
+            where: dict[str, Any] | None = {"category": category} if category else None
             reason = (
                 "Matches what you asked about"
                 if query_vector is not None
@@ -57,19 +57,18 @@ class Recommender:
             )
             for hit in self._vectors.similar_items(vector, POOL + len(seen), where):
                 add(hit.id, "vector", hit.similarity, reason)
-        titles: dict[str, str] = {}
         covisited = self._behaviour.covisited(seeds, POOL)
-        if covisited:
-            titles = {
-                i.id: i.title
-                for i in self._store.catalog.get_many({v for _, _, v in covisited}).values()
-            }
         for item_id, score, via in covisited:
-            add(item_id, "covisit", score, f"Often used together with {titles.get(via, via)}")
+            add(item_id, "covisit", score, via)  # the reason is worded once titles are known
         for item_id, score in self._behaviour.popular(POOL):
             add(item_id, "popular", score, "Popular with other users")
 
-        items = self._store.catalog.get_many(pool)
+        items = self._store.catalog.get_many([*pool, *(via for _, _, via in covisited)])
+        for item_id, _, via in covisited:
+            if item_id in pool:
+                reasons = pool[item_id].reasons
+                title = items[via].title if via in items else via
+                reasons[reasons.index(via)] = f"Often used together with {title}"
         items = {
             i: item
             for i, item in items.items()

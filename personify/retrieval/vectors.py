@@ -58,6 +58,7 @@ class VectorIndex:
 
     def __init__(self, client: Any) -> None:
         self._client = client
+        self._item_cache: dict[str, np.ndarray] = {}
         config: Any = {"hnsw": {"space": "cosine"}}
         self._items = client.get_or_create_collection(
             ITEMS, configuration=config, embedding_function=None
@@ -70,6 +71,8 @@ class VectorIndex:
     def upsert_items(
         self, ids: Sequence[str], vectors: np.ndarray, metadatas: Sequence[Mapping[str, Any]]
     ) -> None:
+        for item_id in ids:
+            self._item_cache.pop(item_id, None)
         for start in range(0, len(ids), 1000):
             end = start + 1000
             self._items.upsert(
@@ -81,13 +84,10 @@ class VectorIndex:
     def similar_items(
         self, vector: np.ndarray, n: int, where: Mapping[str, Any] | None = None
     ) -> list[Neighbour]:
-        total = self._items.count()
-        if total == 0:
-            return []
         try:
             result = self._items.query(
                 query_embeddings=[vector],
-                n_results=min(n, total),
+                n_results=n,
                 where=dict(where) if where else None,
                 include=["distances"],
             )
@@ -100,15 +100,14 @@ class VectorIndex:
         ]
 
     def item_vectors(self, ids: Sequence[str]) -> dict[str, np.ndarray]:
-        if not ids:
-            return {}
-        found: dict[str, np.ndarray] = {}
-        unique = list(dict.fromkeys(ids))
-        for start in range(0, len(unique), 1000):
-            got = self._items.get(ids=unique[start : start + 1000], include=["embeddings"])
+        """Vectors by item id, from an in-process cache filled from Chroma on a miss. An item
+        re-embedded by another worker keeps its old vector here until this one restarts."""
+        missing = [i for i in dict.fromkeys(ids) if i not in self._item_cache]
+        for start in range(0, len(missing), 1000):
+            got = self._items.get(ids=missing[start : start + 1000], include=["embeddings"])
             for item_id, vector in zip(got["ids"], got["embeddings"], strict=True):
-                found[item_id] = np.asarray(vector, dtype=np.float32)
-        return found
+                self._item_cache[item_id] = np.asarray(vector, dtype=np.float32)
+        return {i: self._item_cache[i] for i in ids if i in self._item_cache}
 
     def count_items(self) -> int:
         return int(self._items.count())

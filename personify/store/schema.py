@@ -62,6 +62,7 @@ profiles = Table(
     metadata,
     Column("user_id", String(128), primary_key=True),
     Column("features", JSON, nullable=False),
+    Column("has_vector", Boolean, nullable=False),
     Column("updated_at", Float, nullable=False),
 )
 

@@ -25,6 +25,13 @@ class StoredTurn:
     text: str  # redacted
 
 
+@dataclass(frozen=True, kw_only=True)
+class StoredProfile:
+    features: dict[str, Any]
+    has_vector: bool
+    updated_at: float
+
+
 class UserStore:
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
@@ -42,18 +49,20 @@ class UserStore:
 
     # profile features -------------------------------------------------------------------
     def put_features(self, rows: list[dict[str, Any]]) -> None:
-        """rows: {"user_id", "features", "updated_at"} each."""
+        """rows: {"user_id", "features", "has_vector", "updated_at"} each."""
         if rows:
             with self._engine.begin() as conn:
                 conn.execute(upsert(self._engine, profiles, ["user_id"], rows), rows)
 
-    def get_features(self, user_id: str) -> tuple[dict[str, Any], float] | None:
-        query = select(profiles.c.features, profiles.c.updated_at).where(
-            profiles.c.user_id == user_id
-        )
+    def get_features(self, user_id: str) -> StoredProfile | None:
+        query = select(profiles).where(profiles.c.user_id == user_id)
         with self._engine.connect() as conn:
             row = conn.execute(query).first()
-        return (dict(row.features), float(row.updated_at)) if row else None
+        if row is None:
+            return None
+        return StoredProfile(
+            features=dict(row.features), has_vector=row.has_vector, updated_at=row.updated_at
+        )
 
     # conversations ----------------------------------------------------------------------
     def add_turns(self, user_id: str, session_id: str, turns: list[StoredTurn]) -> None:
