@@ -99,9 +99,7 @@ def generate_items(count: int, rng: random.Random) -> list[dict[str, Any]]:
     return items
 
 
-def generate_events(
-    users: int, items: int, count: int, rng: random.Random
-) -> list[dict[str, Any]]:
+def generate_events(users: int, items: int, count: int, rng: random.Random) -> list[dict[str, Any]]:
     """Users prefer two categories; item popularity is skewed (Zipf-like)."""
     now = utcnow()
     per_category = max(items // len(CATEGORIES), 1)

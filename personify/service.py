@@ -141,7 +141,7 @@ class Personify:
                     field=field,
                 )
         result = self.store.events.append(events)  # committed: the batch is durable
-        self.profiles.refresh([e.user_id for e in events])
+        self.profiles.apply(result.stored)
         return IngestResult(accepted=len(result.stored), duplicates=result.duplicates)
 
     def put_traits(self, user_id: str, traits: dict[str, Any]) -> UserTraits:

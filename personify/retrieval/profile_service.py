@@ -3,14 +3,37 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import datetime
 
-from personify.domain import Profile, ProfileFeatures, UserTraits, utcnow
+import numpy as np
+
+from personify.domain import Event, Profile, ProfileFeatures, UserTraits, utcnow
 from personify.errors import NotFound
+from personify.retrieval import profiles
 from personify.retrieval.embeddings import Embedder
-from personify.retrieval.profiles import compute_features, interests_text, profile_vector
+from personify.retrieval.profiles import ProfileState
 from personify.retrieval.vectors import VectorIndex
 from personify.store import Store
+from personify.store.events import LogEntry, entry_from_event
 from personify.store.sql import from_epoch
+from personify.store.users import StoredProfile
+
+
+def _blob(values: np.ndarray | None) -> bytes | None:
+    return None if values is None else np.asarray(values, dtype=np.float32).tobytes()
+
+
+def _array(blob: bytes | None) -> np.ndarray | None:
+    return None if blob is None else np.frombuffer(blob, dtype=np.float32).copy()
+
+
+def _state(stored: StoredProfile) -> ProfileState:
+    return ProfileState(
+        behaviour=_array(stored.behaviour),
+        affinity=stored.affinity,
+        interests=_array(stored.interests),
+        at=stored.state_at,
+    )
 
 
 class ProfileService:
@@ -23,34 +46,67 @@ class ProfileService:
         raw = self._store.users.get_traits(user_id)
         return UserTraits.model_validate(raw) if raw is not None else None
 
+    def apply(self, new_events: list[Event]) -> None:
+        """Fold newly stored events into their users' profiles (no history reread)."""
+        users = list(dict.fromkeys(e.user_id for e in new_events))
+        stored = self._store.users.get_profiles(users)
+        missing = [u for u in users if u not in stored]
+        if missing:
+            self.refresh(missing)  # first events of a user: built from the log
+        entries: dict[str, list[LogEntry]] = {}
+        for event in new_events:
+            if event.user_id in stored:
+                entries.setdefault(event.user_id, []).append(entry_from_event(event))
+        if entries:
+            states = {u: _state(stored[u]) for u in entries}
+            self._save(states, entries)
+
     def refresh(self, user_ids: Iterable[str]) -> None:
-        """Recompute features and vectors for these users from the log and their traits."""
-        now = utcnow()
+        """Rebuild profiles from the log and the traits (new users, changed traits)."""
         users = list(dict.fromkeys(user_ids))
-        found = self._store.events.for_users(users)
-        histories = {u: found.get(u, []) for u in users}
-        traits = {u: self.traits(u) for u in users}
-        item_ids = {e.item_id for h in histories.values() for e in h if e.item_id}
-        categories = {i.id: i.category for i in self._store.catalog.get_many(item_ids).values()}
-        item_vectors = self._vectors.item_vectors(sorted(item_ids))
-        texts = {u: interests_text(t) for u, t in traits.items() if t is not None}
+        now = utcnow()
+        history = self._store.events.history(users, now.timestamp())
+        traits = self._store.users.get_traits_many(users)
+        texts = {
+            u: profiles.interests_text(UserTraits.model_validate(t)) for u, t in traits.items()
+        }
         texts = {u: text for u, text in texts.items() if text}
         embedded = dict(zip(texts, self._embedder.embed(list(texts.values())), strict=True))
+        states = {u: ProfileState(interests=embedded.get(u)) for u in users}
+        self._save(states, {u: history.get(u, []) for u in users}, now)
+
+    def _save(
+        self,
+        states: dict[str, ProfileState],
+        entries: dict[str, list[LogEntry]],
+        now: datetime | None = None,
+    ) -> None:
+        now = now or utcnow()
+        item_ids = sorted({e.item_id for batch in entries.values() for e in batch if e.item_id})
+        categories = {i.id: i.category for i in self._store.catalog.get_many(item_ids).values()}
+        item_vectors = self._vectors.item_vectors(item_ids)
+        activity = self._store.events.activity(list(states), now.timestamp())
         rows, vectors = [], {}
-        for user in users:
-            features = compute_features(histories[user], categories, now)
-            vector = profile_vector(histories[user], item_vectors, embedded.get(user), now)
+        for user, state in states.items():
+            state = profiles.fold(state, entries.get(user, []), item_vectors, categories)
+            vector = profiles.vector(state)
             if vector is not None:
                 vectors[user] = vector
             rows.append(
                 {
                     "user_id": user,
-                    "features": features.model_dump(mode="json"),
+                    "features": profiles.features(state, activity.get(user), now).model_dump(
+                        mode="json"
+                    ),
                     "has_vector": vector is not None,
                     "updated_at": now.timestamp(),
+                    "behaviour": _blob(state.behaviour),
+                    "interests": _blob(state.interests),
+                    "affinity": state.affinity,
+                    "state_at": state.at,
                 }
             )
-        self._store.users.put_features(rows)
+        self._store.users.put_profiles(rows)
         self._vectors.upsert_profiles(vectors)
 
     def exists(self, user_id: str) -> bool:
@@ -60,19 +116,15 @@ class ProfileService:
 
     def get(self, user_id: str) -> Profile:
         traits = self.traits(user_id)
-        stored = self._store.users.get_features(user_id)
-        if traits is None and stored is None and not self._store.events.user_exists(user_id):
+        stored = self._store.users.get_profile(user_id)
+        if stored is None and (traits is not None or self._store.events.user_exists(user_id)):
+            self.refresh([user_id])
+            stored = self._store.users.get_profile(user_id)
+        if stored is None:
             raise NotFound(
                 f"Unknown user {user_id!r}: create it with PUT /v1/users/{user_id} "
                 "or send events for it first.",
                 field="user_id",
-            )
-        if stored is None:
-            self.refresh([user_id])
-            stored = self._store.users.get_features(user_id)
-        if stored is None:
-            raise NotFound(
-                f"No profile for {user_id!r}: send events or traits first.", field="user_id"
             )
         features = ProfileFeatures.model_validate(stored.features)
         return Profile(

@@ -1,15 +1,21 @@
-"""Per-user features and the profile vector, recomputed from the log as events arrive."""
+"""Per-user profile maths: event weights, decayed running sums, features and the vector.
+
+A profile keeps running sums (item vectors and category weights, exponentially decayed
+with a half-life) so each batch of events is folded in without rereading history. Uniform
+decay does not change a sum's direction or shares, so the sums are kept as of the newest
+event seen and never need ageing at read time."""
 
 from __future__ import annotations
 
 import math
-from collections import defaultdict
 from collections.abc import Iterable, Mapping
-from datetime import datetime
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
 import numpy as np
 
-from personify.domain import Event, ProfileFeatures, UserTraits
+from personify.domain import ProfileFeatures, UserTraits
+from personify.store.events import Activity, LogEntry
 
 DAY = 86_400.0
 HALF_LIFE_DAYS = 14.0
@@ -27,54 +33,82 @@ EVENT_WEIGHTS: Mapping[str, float] = {
     "complete": 4.0,
     "dislike": -4.0,
 }
-PASSIVE_TYPES = frozenset({"view", "impression"})
 INTEREST_SHARE = 0.4  # stated interests' share of the profile vector when both exist
 
 
-def event_weight(event: Event) -> float:
-    if event.type == "rating":
-        value = event.properties.get("value", event.properties.get("rating", 3))
-        try:
-            return float(value) - 2.5
-        except (TypeError, ValueError):
-            return 0.5
-    return EVENT_WEIGHTS.get(event.type, 1.0)
+def event_weight(entry: LogEntry) -> float:
+    if entry.type == "rating":
+        return (entry.value if entry.value is not None else 3.0) - 2.5
+    return EVENT_WEIGHTS.get(entry.type, 1.0)
 
 
 def decay(age_seconds: float) -> float:
     return 0.5 ** (max(age_seconds, 0.0) / (HALF_LIFE_DAYS * DAY))
 
 
-def compute_features(
-    events: Iterable[Event], categories: Mapping[str, str], now: datetime
-) -> ProfileFeatures:
-    history = list(events)
-    if not history:
-        return ProfileFeatures()
-    now_s = now.timestamp()
-    ages = [now_s - e.timestamp.timestamp() for e in history]
-    affinity: dict[str, float] = defaultdict(float)
-    for event, age in zip(history, ages, strict=True):
-        category = categories.get(event.item_id or "")
+@dataclass(kw_only=True)
+class ProfileState:
+    behaviour: np.ndarray | None = None  # decayed sum of positively weighted item vectors
+    affinity: dict[str, float] = field(default_factory=dict)  # decayed weight per category
+    interests: np.ndarray | None = None  # embedded stated interests
+    at: float = 0.0  # the time the sums are expressed at
+
+
+def fold(
+    state: ProfileState,
+    entries: Iterable[LogEntry],
+    item_vectors: Mapping[str, np.ndarray],
+    categories: Mapping[str, str],
+) -> ProfileState:
+    """A new state with the entries added (in any arrival order)."""
+    behaviour = None if state.behaviour is None else state.behaviour.astype(np.float64)
+    affinity = dict(state.affinity)
+    at = state.at
+    for entry in sorted(entries, key=lambda e: e.ts):
+        if entry.ts > at:  # move the sums forward to the newest time seen
+            factor = decay(entry.ts - at) if at else 1.0
+            behaviour = None if behaviour is None else behaviour * factor
+            affinity = {c: v * factor for c, v in affinity.items()}
+            at = entry.ts
+        weight = event_weight(entry)
+        scaled = weight * decay(at - entry.ts)
+        category = categories.get(entry.item_id or "")
         if category:
-            affinity[category] += event_weight(event) * decay(age)
-    positive = {c: v for c, v in affinity.items() if v > 0}
-    total = sum(positive.values()) or 1.0
-    normalised = {
-        c: round(v / total, 4) for c, v in sorted(positive.items(), key=lambda kv: -kv[1])
-    }
-    engaged = sum(1 for e in history if e.type not in PASSIVE_TYPES)
-    last = max(e.timestamp for e in history)
+            affinity[category] = affinity.get(category, 0.0) + scaled
+        vector = item_vectors.get(entry.item_id or "")
+        if vector is not None and weight > 0:
+            behaviour = vector * scaled if behaviour is None else behaviour + vector * scaled
+    return ProfileState(behaviour=behaviour, affinity=affinity, interests=state.interests, at=at)
+
+
+def features(state: ProfileState, activity: Activity | None, now: datetime) -> ProfileFeatures:
+    if activity is None or activity.total == 0:
+        return ProfileFeatures()
+    positive = {c: v for c, v in state.affinity.items() if v > 0}
+    share = sum(positive.values()) or 1.0
+    ranked = sorted(positive.items(), key=lambda kv: -kv[1])
+    normalised = {c: round(v / share, 4) for c, v in ranked}
     return ProfileFeatures(
-        events_7d=sum(1 for a in ages if a <= 7 * DAY),
-        events_30d=sum(1 for a in ages if a <= 30 * DAY),
-        events_total=len(history),
-        engagement_ratio=round(engaged / len(history), 4),
-        last_event_at=last,
-        recency_days=round(max(now_s - last.timestamp(), 0.0) / DAY, 3),
+        events_7d=activity.last_7d,
+        events_30d=activity.last_30d,
+        events_total=activity.total,
+        engagement_ratio=round(activity.engaged / activity.total, 4),
+        last_event_at=datetime.fromtimestamp(activity.last_ts, UTC),
+        recency_days=round(max(now.timestamp() - activity.last_ts, 0.0) / DAY, 3),
         category_affinity=normalised,
         top_categories=list(normalised)[:3],
     )
+
+
+def vector(state: ProfileState) -> np.ndarray | None:
+    """The profile vector: behaviour and stated interests, each normalised, then blended."""
+    shares = ((state.behaviour, 1 - INTEREST_SHARE), (state.interests, INTEREST_SHARE))
+    parts = [(_unit(p), s) for p, s in shares if p is not None and np.linalg.norm(p) > 0]
+    if not parts:
+        return None
+    if len(parts) == 1:
+        return parts[0][0]
+    return _unit(sum((p * s for p, s in parts), np.zeros_like(parts[0][0])))
 
 
 def interests_text(traits: UserTraits) -> str:
@@ -83,33 +117,7 @@ def interests_text(traits: UserTraits) -> str:
     return ". ".join(p for p in parts if p.strip())
 
 
-def profile_vector(
-    events: Iterable[Event],
-    item_vectors: Mapping[str, np.ndarray],
-    interests_vector: np.ndarray | None,
-    now: datetime,
-) -> np.ndarray | None:
-    """Time-decayed blend of interacted items and the embedded stated interests."""
-    now_s = now.timestamp()
-    behaviour: np.ndarray | None = None
-    for event in events:
-        vector = item_vectors.get(event.item_id or "")
-        weight = event_weight(event)
-        if vector is None or weight <= 0:
-            continue
-        contribution = vector * (weight * decay(now_s - event.timestamp.timestamp()))
-        behaviour = contribution if behaviour is None else behaviour + contribution
-    parts = [
-        (p, w)
-        for p, w in ((behaviour, 1 - INTEREST_SHARE), (interests_vector, INTEREST_SHARE))
-        if p is not None
-    ]
-    if not parts:
-        return None
-    total = sum(_unit(p) * w for p, w in parts)
-    return _unit(np.asarray(total, dtype=np.float32))
-
-
-def _unit(vector: np.ndarray) -> np.ndarray:
-    norm = float(np.linalg.norm(vector))
-    return vector if math.isclose(norm, 0.0) else (vector / norm).astype(np.float32)
+def _unit(values: np.ndarray) -> np.ndarray:
+    norm = float(np.linalg.norm(values))
+    out = values if math.isclose(norm, 0.0) else values / norm
+    return out.astype(np.float32)

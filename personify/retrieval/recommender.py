@@ -34,8 +34,8 @@ class Recommender:
     ) -> list[Candidate]:
         """Ranked candidates with reasons. Raises nothing for a user with no history."""
         self._behaviour.refresh()
-        history = self._store.events.for_user(profile.user_id)
-        seen = {e.item_id for e in history if e.item_id} | set(exclude)
+        history = self._store.events.history([profile.user_id]).get(profile.user_id, [])
+        seen = self._store.events.seen_items(profile.user_id) | set(exclude)
         seeds = [e.item_id for e in history if e.item_id and event_weight(e) > 0]
         pool: dict[str, Pooled] = {}
 

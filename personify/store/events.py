@@ -2,25 +2,68 @@
 
 from __future__ import annotations
 
+import json
 import time
 from dataclasses import dataclass
 
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, String, case, func, select, type_coerce
 
 from personify.domain import Event
 from personify.store.schema import events, log_meta
 from personify.store.sql import from_epoch, insert_ignoring_duplicates, to_epoch
 
+PASSIVE_TYPES = ("view", "impression")  # seen, not engaged with
+HISTORY_DAYS = 180  # profiles read this much history; older events weigh < 0.02%
+HISTORY_LIMIT = 500  # and at most this many of a user's latest events
 
-@dataclass(frozen=True, kw_only=True)
+
+@dataclass(frozen=True, kw_only=True, slots=True)
 class LogEntry:
-    """An event as the log holds it: enough for features, co-visitation and popularity."""
+    """An event as the hot paths need it: features, profile vectors, co-visitation."""
 
     seq: int
     user_id: str
     type: str
     item_id: str | None
-    ts: float
+    ts: float  # epoch seconds
+    value: float | None = None  # a rating's value
+
+
+def entry_from_event(event: Event) -> LogEntry:
+    value = event.properties.get("value", event.properties.get("rating"))
+    try:
+        rating = float(value) if event.type == "rating" and value is not None else None
+    except (TypeError, ValueError):
+        rating = None
+    return LogEntry(
+        seq=0,
+        user_id=event.user_id,
+        type=event.type,
+        item_id=event.item_id,
+        ts=to_epoch(event.timestamp),
+        value=rating,
+    )
+
+
+@dataclass(frozen=True, kw_only=True)
+class Activity:
+    total: int
+    last_7d: int
+    last_30d: int
+    engaged: int
+    last_ts: float
+
+
+def _value(kind: str, properties: str | None) -> float | None:
+    """Decode properties only where they matter (ratings): JSON is the slow part."""
+    if kind != "rating" or not properties:
+        return None
+    raw = json.loads(properties)
+    value = raw.get("value", raw.get("rating")) if isinstance(raw, dict) else None
+    try:
+        return float(value) if value is not None else None
+    except (TypeError, ValueError):
+        return None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -85,6 +128,75 @@ class EventLog:
                             properties=dict(r.properties),
                             timestamp=from_epoch(r.ts),
                         )
+                    )
+        return found
+
+    def history(self, user_ids: list[str], now: float | None = None) -> dict[str, list[LogEntry]]:
+        """Each user's recent events (HISTORY_DAYS, at most HISTORY_LIMIT), oldest first."""
+        since = (now or time.time()) - HISTORY_DAYS * 86_400
+        found: dict[str, list[LogEntry]] = {}
+        raw_properties = type_coerce(events.c.properties, String)
+        for start in range(0, len(user_ids), 500):
+            query = (
+                select(
+                    events.c.seq,
+                    events.c.user_id,
+                    events.c.type,
+                    events.c.item_id,
+                    events.c.ts,
+                    raw_properties,
+                )
+                .where(events.c.user_id.in_(user_ids[start : start + 500]))
+                .where(events.c.ts >= since)
+                .order_by(events.c.ts, events.c.seq)
+            )
+            with self._engine.connect() as conn:
+                for seq, user, kind, item, ts, properties in conn.execute(query):
+                    found.setdefault(user, []).append(
+                        LogEntry(
+                            seq=seq,
+                            user_id=user,
+                            type=kind,
+                            item_id=item,
+                            ts=ts,
+                            value=_value(kind, properties),
+                        )
+                    )
+        return {user: entries[-HISTORY_LIMIT:] for user, entries in found.items()}
+
+    def seen_items(self, user_id: str) -> set[str]:
+        """Every item the user ever had an event for."""
+        query = select(events.c.item_id).where(events.c.user_id == user_id).distinct()
+        with self._engine.connect() as conn:
+            return {i for i in conn.scalars(query) if i is not None}
+
+    def activity(self, user_ids: list[str], now: float) -> dict[str, Activity]:
+        """Counts per user, computed by the database over its index."""
+        recent_7d = func.sum(case((events.c.ts >= now - 7 * 86_400, 1), else_=0))
+        recent_30d = func.sum(case((events.c.ts >= now - 30 * 86_400, 1), else_=0))
+        engaged = func.sum(case((events.c.type.in_(PASSIVE_TYPES), 0), else_=1))
+        found: dict[str, Activity] = {}
+        for start in range(0, len(user_ids), 500):
+            query = (
+                select(
+                    events.c.user_id,
+                    func.count(),
+                    recent_7d,
+                    recent_30d,
+                    engaged,
+                    func.max(events.c.ts),
+                )
+                .where(events.c.user_id.in_(user_ids[start : start + 500]))
+                .group_by(events.c.user_id)
+            )
+            with self._engine.connect() as conn:
+                for user, total, week, month, active, last in conn.execute(query):
+                    found[user] = Activity(
+                        total=int(total),
+                        last_7d=int(week or 0),
+                        last_30d=int(month or 0),
+                        engaged=int(active or 0),
+                        last_ts=float(last),
                     )
         return found
 

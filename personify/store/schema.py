@@ -12,6 +12,7 @@ from sqlalchemy import (
     Float,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
@@ -64,6 +65,13 @@ profiles = Table(
     Column("features", JSON, nullable=False),
     Column("has_vector", Boolean, nullable=False),
     Column("updated_at", Float, nullable=False),
+    # Running state, so a batch of events updates a profile without rereading history:
+    # decayed sums of item vectors and category weights as of state_at, and the
+    # embedded stated interests (float32 bytes).
+    Column("behaviour", LargeBinary),
+    Column("interests", LargeBinary),
+    Column("affinity", JSON, nullable=False),
+    Column("state_at", Float, nullable=False),
 )
 
 conversation_turns = Table(

@@ -30,6 +30,10 @@ class StoredProfile:
     features: dict[str, Any]
     has_vector: bool
     updated_at: float
+    behaviour: bytes | None
+    interests: bytes | None
+    affinity: dict[str, float]
+    state_at: float
 
 
 class UserStore:
@@ -47,22 +51,42 @@ class UserStore:
             value = conn.scalar(select(users.c.traits).where(users.c.user_id == user_id))
         return dict(value) if value is not None else None
 
+    def get_traits_many(self, user_ids: list[str]) -> dict[str, dict[str, Any]]:
+        found: dict[str, dict[str, Any]] = {}
+        for start in range(0, len(user_ids), 500):
+            query = select(users.c.user_id, users.c.traits).where(
+                users.c.user_id.in_(user_ids[start : start + 500])
+            )
+            with self._engine.connect() as conn:
+                found.update({u: dict(t) for u, t in conn.execute(query)})
+        return found
+
     # profile features -------------------------------------------------------------------
-    def put_features(self, rows: list[dict[str, Any]]) -> None:
-        """rows: {"user_id", "features", "has_vector", "updated_at"} each."""
+    def put_profiles(self, rows: list[dict[str, Any]]) -> None:
+        """rows: one per user, with every column of the profiles table."""
         if rows:
             with self._engine.begin() as conn:
                 conn.execute(upsert(self._engine, profiles, ["user_id"], rows), rows)
 
-    def get_features(self, user_id: str) -> StoredProfile | None:
-        query = select(profiles).where(profiles.c.user_id == user_id)
-        with self._engine.connect() as conn:
-            row = conn.execute(query).first()
-        if row is None:
-            return None
-        return StoredProfile(
-            features=dict(row.features), has_vector=row.has_vector, updated_at=row.updated_at
-        )
+    def get_profile(self, user_id: str) -> StoredProfile | None:
+        return self.get_profiles([user_id]).get(user_id)
+
+    def get_profiles(self, user_ids: list[str]) -> dict[str, StoredProfile]:
+        found: dict[str, StoredProfile] = {}
+        for start in range(0, len(user_ids), 500):
+            query = select(profiles).where(profiles.c.user_id.in_(user_ids[start : start + 500]))
+            with self._engine.connect() as conn:
+                for row in conn.execute(query):
+                    found[row.user_id] = StoredProfile(
+                        features=dict(row.features),
+                        has_vector=row.has_vector,
+                        updated_at=row.updated_at,
+                        behaviour=row.behaviour,
+                        interests=row.interests,
+                        affinity=dict(row.affinity),
+                        state_at=row.state_at,
+                    )
+        return found
 
     # conversations ----------------------------------------------------------------------
     def add_turns(self, user_id: str, session_id: str, turns: list[StoredTurn]) -> None:

@@ -157,7 +157,7 @@ def test_delete_user_removes_everything(
     assert response.status_code == 200 and response.json()["deleted"] is True
     assert demo.store.events.for_user("dana") == []
     assert demo.store.users.get_traits("dana") is None
-    assert demo.store.users.get_features("dana") is None
+    assert demo.store.users.get_profile("dana") is None
     assert demo.store.users.recent_turns("dana", "d") == []
     assert demo.store.users.get_vault("dana", "d") == {}
     assert demo.vectors.profile_vector("dana") is None

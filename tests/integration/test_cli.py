@@ -1,0 +1,65 @@
+"""The command line: ingest from files, and the one-shot demo with the real local model."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from personify.cli import main
+from personify.settings import get_settings
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    monkeypatch.setenv("PERSONIFY_DATA_DIR", str(tmp_path / "state"))
+    get_settings.cache_clear()
+    yield tmp_path / "state"
+    get_settings.cache_clear()
+
+
+def test_ingest_items_from_csv_and_events_from_jsonl(
+    data_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    items = tmp_path / "items.csv"
+    items.write_text(
+        "id,title,description,category,tags\n"
+        "a1,Audit Trail,Who changed what and when,feature,security|compliance\n"
+        "a2,Access Reviews,Quarterly review of who can see what,guide,security\n"
+    )
+    events = tmp_path / "events.jsonl"
+    lines = [
+        {"event_id": "e1", "user_id": "u1", "type": "use", "item_id": "a1"},
+        {"messageId": "m1", "userId": "u1", "event": "Product Viewed", "properties": {"sku": "a2"}},
+    ]
+    events.write_text("\n".join(json.dumps(x) for x in lines) + "\n")
+    assert main(["ingest", "items", str(items)]) == 0
+    assert json.loads(capsys.readouterr().out)["stored"] == 2
+    assert main(["ingest", "events", str(events)]) == 0
+    assert json.loads(capsys.readouterr().out) == {"kind": "events", "stored": 2, "duplicates": 0}
+    assert main(["ingest", "events", str(events)]) == 0
+    assert json.loads(capsys.readouterr().out)["duplicates"] == 2
+    assert (data_dir / "personify.db").exists()
+
+
+def test_ingest_reports_the_bad_record(
+    data_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    events = tmp_path / "events.jsonl"
+    events.write_text('{"user_id": "u1", "type": "use", "item_id": "missing"}\n')
+    assert main(["ingest", "events", str(events)]) == 1
+    err = capsys.readouterr().err
+    assert "record 1" in err and "events[0].item_id" in err
+
+
+@pytest.mark.slow
+def test_demo_prints_onboarding_for_each_persona(
+    data_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["demo"]) == 0
+    out = capsys.readouterr().out
+    for persona in ("dana", "marco", "sam"):
+        assert f"== {persona}" in out
+    assert out.count("  - ") >= 3
