@@ -11,7 +11,7 @@ from personify.domain import Candidate, Profile
 from personify.retrieval.behaviour import BehaviourIndex
 from personify.retrieval.profiles import event_weight
 from personify.retrieval.ranking import Pooled, blend, mmr
-from personify.retrieval.vectors import VectorIndex
+from personify.retrieval.vectors import Neighbour, VectorIndex
 from personify.store import Store
 
 POOL = 60  # candidates per generator
@@ -43,6 +43,7 @@ class Recommender:
             if item_id not in seen:
                 pool.setdefault(item_id, Pooled(item_id)).add(source, score, reason)
 
+        hits: list[Neighbour] = []
         vector = self._vectors.profile_vector(profile.user_id) if profile.has_vector else None
         if query_vector is not None:
             vector = query_vector if vector is None else _normalise(vector + 1.5 * query_vector)
@@ -55,20 +56,22 @@ class Recommender:
                 if query_vector is not None
                 else ("Close to what you have used" if seeds else "Fits your stated interests")
             )
-            for hit in self._vectors.similar_items(vector, POOL + len(seen), where):
+            hits = self._vectors.similar_items(vector, POOL + len(seen), where)
+            for hit in hits:
                 add(hit.id, "vector", hit.similarity, reason)
         covisited = self._behaviour.covisited(seeds, POOL)
+        popular = self._behaviour.popular(POOL)
+        items = self._store.catalog.get_many(
+            [h.id for h in hits]
+            + [i for i, _, _ in covisited]
+            + [via for _, _, via in covisited]  # seeds: their titles word the reason
+            + [i for i, _ in popular]
+        )
         for item_id, score, via in covisited:
-            add(item_id, "covisit", score, via)  # the reason is worded once titles are known
-        for item_id, score in self._behaviour.popular(POOL):
+            title = items[via].title if via in items else via
+            add(item_id, "covisit", score, f"Often used together with {title}")
+        for item_id, score in popular:
             add(item_id, "popular", score, "Popular with other users")
-
-        items = self._store.catalog.get_many([*pool, *(via for _, _, via in covisited)])
-        for item_id, _, via in covisited:
-            if item_id in pool:
-                reasons = pool[item_id].reasons
-                title = items[via].title if via in items else via
-                reasons[reasons.index(via)] = f"Often used together with {title}"
         items = {
             i: item
             for i, item in items.items()
