@@ -167,9 +167,15 @@ class Personify:
     def chat(self, user_id: str, session_id: str, message: str) -> ChatTurn:
         return self.agent.chat(user_id, session_id, message)
 
-    def chat_events(self, user_id: str, session_id: str, message: str) -> Iterator[ChatEvent]:
+    def chat_events(
+        self,
+        user_id: str,
+        session_id: str,
+        message: str,
+        history: list[tuple[str, str]] | None = None,
+    ) -> Iterator[ChatEvent]:
         self.profiles.get(user_id)  # a 404 before any stream starts
-        return self.agent.chat_events(user_id, session_id, message)
+        return self.agent.chat_events(user_id, session_id, message, history)
 
     def delete_user(self, user_id: str) -> int:
         if not self.profiles.exists(user_id):

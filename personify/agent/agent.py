@@ -154,18 +154,33 @@ class PersonalizationAgent:
                 done = event.data
         return ChatTurn.model_validate(done)
 
-    def chat_events(self, user_id: str, session_id: str, message: str) -> Iterator[ChatEvent]:
-        """One chat turn as a stream: token deltas, maybe a replace, then done (the ChatTurn)."""
+    def chat_events(
+        self,
+        user_id: str,
+        session_id: str,
+        message: str,
+        history: list[tuple[str, str]] | None = None,
+    ) -> Iterator[ChatEvent]:
+        """One chat turn as a stream: token deltas, maybe a replace, then done (the ChatTurn).
+
+        With `history` ((role, text) pairs, as OpenAI-style clients send it) the turn is
+        stateless: that history is redacted and used, and nothing is stored."""
+        stateless = history is not None
         profile = self._profiles.get(user_id)
-        vault = Vault(entries=self._store.users.get_vault(user_id, session_id))
+        stored_vault = {} if stateless else self._store.users.get_vault(user_id, session_id)
+        vault = Vault(entries=stored_vault)
         context = user_context(profile, self._redactor, vault)
         safe_message = self._redactor.redact(message, vault)
         query = self._embedder.embed([safe_message])[0]
         candidates = self._recommender.recommend(profile, CHAT_CANDIDATES, query_vector=query)
         template = load_template("chat")
+        turns = (
+            [(role, self._redactor.redact(text, vault)) for role, text in history]
+            if history is not None
+            else [(t.role, t.text) for t in self._store.users.recent_turns(user_id, session_id)]
+        )
         past: list[BaseMessage] = [
-            HumanMessage(t.text) if t.role == "user" else AIMessage(t.text)
-            for t in self._store.users.recent_turns(user_id, session_id)
+            HumanMessage(text) if role == "user" else AIMessage(text) for role, text in turns
         ]
 
         def build(shown: list[Candidate], history: list[BaseMessage]) -> list[BaseMessage]:
@@ -210,12 +225,16 @@ class PersonalizationAgent:
                 yield ChatEvent(kind="token", data={"text": final[len(emitted) :]})
         else:  # what was streamed must be taken back: the fallback replaces it
             yield ChatEvent(kind="replace", data={"message": final})
-        self._store.users.add_turns(
-            user_id,
-            session_id,
-            [StoredTurn(role="user", text=safe_message), StoredTurn(role="assistant", text=stored)],
-        )
-        self._store.users.put_vault(user_id, session_id, vault.entries)
+        if not stateless:
+            self._store.users.add_turns(
+                user_id,
+                session_id,
+                [
+                    StoredTurn(role="user", text=safe_message),
+                    StoredTurn(role="assistant", text=stored),
+                ],
+            )
+            self._store.users.put_vault(user_id, session_id, vault.entries)
         cards = [self._card(by_id[i]) for i in ids]
         turn = ChatTurn(
             session_id=session_id,

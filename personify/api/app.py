@@ -10,7 +10,7 @@ from fastapi.responses import JSONResponse
 
 from personify import __version__
 from personify.api import errors
-from personify.api.routes import chat, events, health, items, users
+from personify.api.routes import chat, events, health, items, openai_compat, users
 from personify.service import Personify
 
 MAX_BODY_BYTES = 4 * 1024 * 1024  # documented in the README
@@ -51,6 +51,7 @@ def create_app(personify: Personify | Callable[[], Personify]) -> FastAPI:
             )
         return await call_next(request)
 
-    for router in (health.router, items.router, events.router, users.router, chat.router):
+    routers = (health, items, events, users, chat, openai_compat)
+    for router in (r.router for r in routers):
         app.include_router(router)
     return app
