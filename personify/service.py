@@ -80,7 +80,7 @@ class Personify:
 
     @property
     def recommender(self) -> Recommender:
-        return Recommender(self.store, self.vectors, self.behaviour)
+        return Recommender(self.store, self.vectors, self.behaviour, self.profiles.dislikes)
 
     @property
     def agent(self) -> PersonalizationAgent:

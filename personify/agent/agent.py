@@ -21,6 +21,7 @@ from personify.agent.guards import (
     parse_chat,
     parse_onboarding,
 )
+from personify.agent.learning import extract_signals
 from personify.agent.models import ChatModel
 from personify.agent.partial_json import looks_like_json, partial_message
 from personify.domain import (
@@ -169,8 +170,12 @@ class PersonalizationAgent:
         profile = self._profiles.get(user_id)
         stored_vault = {} if stateless else self._store.users.get_vault(user_id, session_id)
         vault = Vault(entries=stored_vault)
-        context = user_context(profile, self._redactor, vault)
         safe_message = self._redactor.redact(message, vault)
+        signals = extract_signals(safe_message)
+        if signals:  # "I don't care about marketing": the ranking below already knows it
+            self._profiles.learn(user_id, signals.interests, signals.dislikes)
+            profile = self._profiles.get(user_id)
+        context = user_context(profile, self._redactor, vault)
         query = self._embedder.embed([safe_message])[0]
         candidates = self._recommender.recommend(profile, CHAT_CANDIDATES, query_vector=query)
         template = load_template("chat")

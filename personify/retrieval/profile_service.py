@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 
 import numpy as np
@@ -18,6 +18,8 @@ from personify.store.events import LogEntry, entry_from_event
 from personify.store.sql import from_epoch
 from personify.store.users import StoredProfile
 
+CHAT_SIGNALS = 20  # interests and dislikes kept from chat, each
+
 
 def _blob(values: np.ndarray | None) -> bytes | None:
     return None if values is None else np.asarray(values, dtype=np.float32).tobytes()
@@ -32,6 +34,7 @@ def _state(stored: StoredProfile) -> ProfileState:
         behaviour=_array(stored.behaviour),
         affinity=stored.affinity,
         interests=_array(stored.interests),
+        dislikes=_array(stored.dislikes),
         at=stored.state_at,
     )
 
@@ -66,13 +69,18 @@ class ProfileService:
         users = list(dict.fromkeys(user_ids))
         now = utcnow()
         history = self._store.events.history(users, now.timestamp())
-        traits = self._store.users.get_traits_many(users)
-        texts = {
-            u: profiles.interests_text(UserTraits.model_validate(t)) for u, t in traits.items()
+        traits = {
+            u: UserTraits.model_validate(t)
+            for u, t in self._store.users.get_traits_many(users).items()
         }
-        texts = {u: text for u, text in texts.items() if text}
-        embedded = dict(zip(texts, self._embedder.embed(list(texts.values())), strict=True))
-        states = {u: ProfileState(interests=embedded.get(u)) for u in users}
+        embed = self._embedder.embed
+        states = {
+            u: ProfileState(
+                interests=profiles.stated_interests(traits[u], embed) if u in traits else None,
+                dislikes=profiles.stated_dislikes(traits[u], embed) if u in traits else None,
+            )
+            for u in users
+        }
         self._save(states, {u: history.get(u, []) for u in users}, now)
 
     def _save(
@@ -102,12 +110,34 @@ class ProfileService:
                     "updated_at": now.timestamp(),
                     "behaviour": _blob(state.behaviour),
                     "interests": _blob(state.interests),
+                    "dislikes": _blob(state.dislikes),
                     "affinity": state.affinity,
                     "state_at": state.at,
                 }
             )
         self._store.users.put_profiles(rows)
         self._vectors.upsert_profiles(vectors)
+
+    def learn(self, user_id: str, interests: Sequence[str], dislikes: Sequence[str]) -> None:
+        """Keep interests and dislikes stated in chat (already redacted) as traits, newest
+        first, and rebuild the profile so the next ranking uses them."""
+        traits = self._store.users.get_traits(user_id) or {}
+        liked = [str(i) for i in traits.get("chat_interests", [])]
+        disliked = [str(d) for d in traits.get("chat_dislikes", [])]
+        for phrase in interests:
+            liked = [phrase] + [i for i in liked if i != phrase]
+            disliked = [d for d in disliked if d != phrase]
+        for phrase in dislikes:
+            disliked = [phrase] + [d for d in disliked if d != phrase]
+            liked = [i for i in liked if i != phrase]
+        traits["chat_interests"] = liked[:CHAT_SIGNALS]
+        traits["chat_dislikes"] = disliked[:CHAT_SIGNALS]
+        self._store.users.put_traits(user_id, traits)
+        self.refresh([user_id])
+
+    def dislikes(self, user_id: str) -> np.ndarray | None:
+        stored = self._store.users.get_profile(user_id)
+        return _array(stored.dislikes) if stored else None
 
     def exists(self, user_id: str) -> bool:
         return self._store.users.get_traits(user_id) is not None or self._store.events.user_exists(

@@ -8,7 +8,7 @@ event seen and never need ageing at read time."""
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -34,6 +34,8 @@ EVENT_WEIGHTS: Mapping[str, float] = {
     "dislike": -4.0,
 }
 INTEREST_SHARE = 0.4  # stated interests' share of the profile vector when both exist
+CHAT_WEIGHT = 1.5  # interests said in chat weigh this much more than stated traits
+DISLIKE_PUSH = 0.5  # how far a stated dislike pushes the profile vector away
 
 
 def event_weight(entry: LogEntry) -> float:
@@ -50,7 +52,8 @@ def decay(age_seconds: float) -> float:
 class ProfileState:
     behaviour: np.ndarray | None = None  # decayed sum of positively weighted item vectors
     affinity: dict[str, float] = field(default_factory=dict)  # decayed weight per category
-    interests: np.ndarray | None = None  # embedded stated interests
+    interests: np.ndarray | None = None  # stated interests; longer when stated in chat
+    dislikes: np.ndarray | None = None  # embedded stated dislikes
     at: float = 0.0  # the time the sums are expressed at
 
 
@@ -78,7 +81,13 @@ def fold(
         vector = item_vectors.get(entry.item_id or "")
         if vector is not None and weight > 0:
             behaviour = vector * scaled if behaviour is None else behaviour + vector * scaled
-    return ProfileState(behaviour=behaviour, affinity=affinity, interests=state.interests, at=at)
+    return ProfileState(
+        behaviour=behaviour,
+        affinity=affinity,
+        interests=state.interests,
+        dislikes=state.dislikes,
+        at=at,
+    )
 
 
 def features(state: ProfileState, activity: Activity | None, now: datetime) -> ProfileFeatures:
@@ -101,14 +110,44 @@ def features(state: ProfileState, activity: Activity | None, now: datetime) -> P
 
 
 def vector(state: ProfileState) -> np.ndarray | None:
-    """The profile vector: behaviour and stated interests, each normalised, then blended."""
-    shares = ((state.behaviour, 1 - INTEREST_SHARE), (state.interests, INTEREST_SHARE))
-    parts = [(_unit(p), s) for p, s in shares if p is not None and np.linalg.norm(p) > 0]
+    """The profile vector: normalised behaviour blended with stated interests (whose length
+    carries their strength), then pushed away from stated dislikes."""
+    parts: list[np.ndarray] = []
+    if state.behaviour is not None and np.linalg.norm(state.behaviour) > 0:
+        parts.append(_unit(state.behaviour) * (1 - INTEREST_SHARE))
+    if state.interests is not None and np.linalg.norm(state.interests) > 0:
+        parts.append(state.interests.astype(np.float32) * INTEREST_SHARE)
     if not parts:
         return None
-    if len(parts) == 1:
-        return parts[0][0]
-    return _unit(sum((p * s for p, s in parts), np.zeros_like(parts[0][0])))
+    total = sum(parts[1:], parts[0])
+    if state.dislikes is not None and np.linalg.norm(state.dislikes) > 0:
+        total = _unit(total) - DISLIKE_PUSH * _unit(state.dislikes)
+    return _unit(total)
+
+
+def stated_interests(
+    traits: UserTraits, embed: Callable[[list[str]], np.ndarray]
+) -> np.ndarray | None:
+    """Traits' interests at unit length; interests stated in chat, newer and in the user's
+    own words, count CHAT_WEIGHT times as much."""
+    texts = [interests_text(traits), ", ".join(chat_list(traits, "chat_interests"))]
+    vectors = embed([t for t in texts if t])
+    if not len(vectors):
+        return None
+    weights = [w for t, w in zip(texts, (1.0, CHAT_WEIGHT), strict=True) if t]
+    return sum((v * w for v, w in zip(vectors, weights, strict=True)), np.zeros_like(vectors[0]))
+
+
+def stated_dislikes(
+    traits: UserTraits, embed: Callable[[list[str]], np.ndarray]
+) -> np.ndarray | None:
+    text = ", ".join(chat_list(traits, "chat_dislikes"))
+    return embed([text])[0] if text else None
+
+
+def chat_list(traits: UserTraits, key: str) -> list[str]:
+    value = (traits.model_extra or {}).get(key) or []
+    return [str(v) for v in value] if isinstance(value, list) else []
 
 
 def interests_text(traits: UserTraits) -> str:

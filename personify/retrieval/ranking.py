@@ -11,6 +11,8 @@ import numpy as np
 WARM = {"vector": 0.50, "covisit": 0.30, "popular": 0.10, "affinity": 0.10}
 COLD = {"vector": 0.65, "covisit": 0.0, "popular": 0.35, "affinity": 0.0}
 MMR_LAMBDA = 0.85
+DISLIKE_PENALTY = 1.0  # subtracted per unit of similarity to a stated dislike above the floor
+DISLIKE_FLOOR = 0.2
 
 
 @dataclass
@@ -71,3 +73,16 @@ def mmr(
         available[best] = False
         redundancy = np.maximum(redundancy, matrix @ matrix[best])
     return [ids[i] for i in chosen]
+
+
+def avoid(
+    scores: dict[str, float], vectors: Mapping[str, np.ndarray], dislikes: np.ndarray
+) -> None:
+    """Lower the score of items close to what the user said they do not want."""
+    unit = dislikes / (float(np.linalg.norm(dislikes)) or 1.0)
+    for item_id in scores:
+        vector = vectors.get(item_id)
+        if vector is not None:
+            closeness = float(vector @ unit) - DISLIKE_FLOOR
+            if closeness > 0:
+                scores[item_id] -= DISLIKE_PENALTY * closeness

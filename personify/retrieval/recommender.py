@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
 
 from personify.domain import Candidate, Profile
 from personify.retrieval.behaviour import BehaviourIndex
-from personify.retrieval.profiles import event_weight
-from personify.retrieval.ranking import Pooled, blend, mmr
+from personify.retrieval.profiles import chat_list, event_weight
+from personify.retrieval.ranking import Pooled, avoid, blend, mmr
 from personify.retrieval.vectors import Neighbour, VectorIndex
 from personify.store import Store
 
@@ -18,10 +18,17 @@ POOL = 60  # candidates per generator
 
 
 class Recommender:
-    def __init__(self, store: Store, vectors: VectorIndex, behaviour: BehaviourIndex) -> None:
+    def __init__(
+        self,
+        store: Store,
+        vectors: VectorIndex,
+        behaviour: BehaviourIndex,
+        dislikes: Callable[[str], np.ndarray | None],
+    ) -> None:
         self._store = store
         self._vectors = vectors
         self._behaviour = behaviour
+        self._dislikes = dislikes  # a user's embedded stated dislikes
 
     def recommend(
         self,
@@ -82,6 +89,11 @@ class Recommender:
         affinity = profile.features.category_affinity
         scores = blend(pool, affinity, categories, cold=not seeds)
         item_vectors = self._vectors.item_vectors(list(pool))
+        dislikes = (
+            self._dislikes(profile.user_id) if chat_list(profile.traits, "chat_dislikes") else None
+        )
+        if dislikes is not None:
+            avoid(scores, item_vectors, dislikes)
         ranked = mmr(scores, item_vectors, n)
         top_categories = set(profile.features.top_categories[:2])
         out = []

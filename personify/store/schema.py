@@ -70,6 +70,7 @@ profiles = Table(
     # embedded stated interests (float32 bytes).
     Column("behaviour", LargeBinary),
     Column("interests", LargeBinary),
+    Column("dislikes", LargeBinary),
     Column("affinity", JSON, nullable=False),
     Column("state_at", Float, nullable=False),
 )

@@ -32,6 +32,7 @@ class StoredProfile:
     updated_at: float
     behaviour: bytes | None
     interests: bytes | None
+    dislikes: bytes | None
     affinity: dict[str, float]
     state_at: float
 
@@ -83,6 +84,7 @@ class UserStore:
                         updated_at=row.updated_at,
                         behaviour=row.behaviour,
                         interests=row.interests,
+                        dislikes=row.dislikes,
                         affinity=dict(row.affinity),
                         state_at=row.state_at,
                     )

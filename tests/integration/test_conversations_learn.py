@@ -1,0 +1,42 @@
+"""What a user says in chat changes their next recommendations."""
+
+from personify.agent.models import ScriptedChatModel
+from personify.domain import Candidate
+from personify.service import Personify
+
+
+def tagged(ranked: list[Candidate], tag: str) -> int:
+    return sum(1 for c in ranked if tag in c.item.tags)
+
+
+def test_stated_dislikes_and_interests_change_the_ranking(
+    demo: Personify, scripted: ScriptedChatModel
+) -> None:
+    before = demo.recommend("marco", 6)
+    scripted.enqueue("Understood. The [[feat-sql-editor]] is a good place for a data team.")
+    demo.chat("marco", "s", "I don't care about marketing, I run the data team")
+    after = demo.recommend("marco", 6)
+    print("before:", [c.item.id for c in before])  # noqa: T201  (shown with pytest -s)
+    print("after: ", [c.item.id for c in after])  # noqa: T201
+    assert tagged(before, "marketing") >= 2
+    assert tagged(after, "marketing") == 0
+    assert tagged(after, "data") > tagged(before, "data")
+    traits = demo.profile("marco").traits.model_extra or {}
+    assert traits["chat_dislikes"] == ["marketing"] and traits["chat_interests"] == ["data team"]
+
+
+def test_changing_your_mind_moves_a_phrase_between_lists(
+    demo: Personify, scripted: ScriptedChatModel
+) -> None:
+    scripted.enqueue("Noted, see [[feat-funnels]].", "Noted, see [[feat-funnels]].")
+    demo.chat("sam", "s", "I'm not interested in billing.")
+    demo.chat("sam", "s", "Actually I'm interested in billing.")
+    traits = demo.profile("sam").traits.model_extra or {}
+    assert traits["chat_interests"] == ["billing"] and traits["chat_dislikes"] == []
+
+
+def test_private_details_never_become_signals(demo: Personify, scripted: ScriptedChatModel) -> None:
+    scripted.enqueue("Hello! Try [[int-zendesk]].")
+    demo.chat("sam", "p", "I work with Jonas Eriksson on tickets")
+    traits = demo.profile("sam").traits.model_extra or {}
+    assert all("Jonas" not in s and "Eriksson" not in s for s in traits.get("chat_interests", []))
