@@ -55,12 +55,15 @@ class UserTraits(BaseModel):
     role: str | None = Field(default=None, max_length=200)
     industry: str | None = Field(default=None, max_length=200)
     interests: list[str] = Field(default_factory=list, max_length=50)
+    goal: str | None = Field(default=None, max_length=1000)
     about: str | None = Field(default=None, max_length=MAX_TEXT)
 
     def free_text(self) -> dict[str, str]:
         """Every free-text trait, by name; all of it is redacted before a prompt is built."""
         values: dict[str, str] = {}
         for key, value in self.model_dump(exclude_none=True).items():
+            if key.startswith("elicit_"):  # the agent's own bookkeeping
+                continue
             if isinstance(value, list):
                 value = ", ".join(str(v) for v in value)
             if str(value).strip():

@@ -11,6 +11,7 @@ from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
 from personify.agent import fallback
 from personify.agent.answer_text import display, referenced_ids, safe_prefix
 from personify.agent.context import candidate_lines, user_context
+from personify.agent.elicit import ASKED, next_question, record_answer, wants_elicitation
 from personify.agent.guards import (
     GuardFailure,
     chat_schema,
@@ -171,6 +172,10 @@ class PersonalizationAgent:
         stored_vault = {} if stateless else self._store.users.get_vault(user_id, session_id)
         vault = Vault(entries=stored_vault)
         safe_message = self._redactor.redact(message, vault)
+        traits = self._store.users.get_traits(user_id) or {}
+        if not stateless and wants_elicitation(traits, has_events=not profile.cold_start):
+            yield from self._elicit(user_id, session_id, traits, safe_message, vault)
+            return
         signals = extract_signals(safe_message)
         if signals:  # "I don't care about marketing": the ranking below already knows it
             self._profiles.learn(user_id, signals.interests, signals.dislikes)
@@ -253,6 +258,50 @@ class PersonalizationAgent:
                 redacted=dict(vault.found),
             ),
         )
+        yield ChatEvent(kind="done", data=turn.model_dump(mode="json"))
+
+    def _elicit(
+        self, user_id: str, session_id: str, traits: dict[str, Any], safe_message: str, vault: Vault
+    ) -> Iterator[ChatEvent]:
+        """Ask for the next unknown (role, goal, interests); once all are known, answer
+        with the onboarding plan the new profile earns."""
+        updated = record_answer(traits, safe_message)
+        question = next_question(updated, self._product)
+        if question is not None:
+            updated[ASKED] = question[0]
+        self._store.users.put_traits(user_id, updated)
+        if question is not None:
+            text, cards = question[1], []
+            provenance = Provenance(
+                model="deterministic",
+                template="elicit.v1",
+                candidates=[],
+                redacted=dict(vault.found),
+            )
+        else:
+            self._profiles.refresh([user_id])
+            plan = self.onboard(user_id, goal=updated.get("goal"))
+            items = self._store.catalog.get_many([i.item_id for i in plan.items])
+            text, provenance = plan.message, plan.provenance
+            cards = [
+                ItemCard(
+                    item_id=i.item_id,
+                    title=i.title,
+                    description=items[i.item_id].description[:240],
+                    category=items[i.item_id].category,
+                    reason=i.reason,
+                )
+                for i in plan.items
+                if i.item_id in items
+            ]
+        turns = [
+            StoredTurn(role="user", text=safe_message),
+            StoredTurn(role="assistant", text=text),
+        ]
+        self._store.users.add_turns(user_id, session_id, turns)
+        self._store.users.put_vault(user_id, session_id, vault.entries)
+        yield ChatEvent(kind="token", data={"text": text})
+        turn = ChatTurn(session_id=session_id, message=text, cards=cards, provenance=provenance)
         yield ChatEvent(kind="done", data=turn.model_dump(mode="json"))
 
     @staticmethod

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
 from typing import Any
@@ -23,6 +23,7 @@ class PromptTemplate:
     version: str
     system: str
     human: str
+    extra: dict[str, str] = field(default_factory=dict)  # further named texts, e.g. questions
 
     @property
     def id(self) -> str:
@@ -60,4 +61,7 @@ def load_template(name: str, version: str = "v1") -> PromptTemplate:
     data = tomllib.loads(path.read_text(encoding="utf-8"))
     if data.get("name") != name or data.get("version") != version:
         raise ConfigError(f"{path}: its name/version fields do not match the file name.")
-    return PromptTemplate(name=name, version=version, system=data["system"], human=data["human"])
+    extra = {k: v for k, v in data.items() if k not in ("name", "version", "system", "human")}
+    return PromptTemplate(
+        name=name, version=version, system=data["system"], human=data["human"], extra=extra
+    )

@@ -151,8 +151,13 @@ def chat_list(traits: UserTraits, key: str) -> list[str]:
 
 
 def interests_text(traits: UserTraits) -> str:
-    """The stated interests we embed: role, industry and interests (not free-text `about`)."""
-    parts = [traits.role or "", traits.industry or "", ", ".join(traits.interests)]
+    """The stated interests we embed: role, industry, goal and interests (not `about`)."""
+    parts = [
+        traits.role or "",
+        traits.industry or "",
+        traits.goal or "",
+        ", ".join(traits.interests),
+    ]
     return ". ".join(p for p in parts if p.strip())
 
 
