@@ -80,7 +80,7 @@ class PersonalizationAgent:
     def onboard(self, user_id: str, goal: str | None = None) -> OnboardingPlan:
         profile = self._profiles.get(user_id)
         vault = Vault()
-        context = user_context(profile, self._redactor, vault)
+        context = user_context(profile, self._redactor, vault, self._recent_titles(user_id))
         safe_goal = self._redactor.redact(goal, vault) if goal else None
         query = self._embedder.embed([safe_goal])[0] if safe_goal else None
         candidates = self._recommender.recommend(profile, ONBOARDING_CANDIDATES, query_vector=query)
@@ -180,7 +180,7 @@ class PersonalizationAgent:
         if signals:  # "I don't care about marketing": the ranking below already knows it
             self._profiles.learn(user_id, signals.interests, signals.dislikes)
             profile = self._profiles.get(user_id)
-        context = user_context(profile, self._redactor, vault)
+        context = user_context(profile, self._redactor, vault, self._recent_titles(user_id))
         query = self._embedder.embed([safe_message])[0]
         candidates = self._recommender.recommend(profile, CHAT_CANDIDATES, query_vector=query)
         template = load_template("chat")
@@ -303,6 +303,12 @@ class PersonalizationAgent:
         yield ChatEvent(kind="token", data={"text": text})
         turn = ChatTurn(session_id=session_id, message=text, cards=cards, provenance=provenance)
         yield ChatEvent(kind="done", data=turn.model_dump(mode="json"))
+
+    def _recent_titles(self, user_id: str, count: int = 3) -> list[str]:
+        history = self._store.events.history([user_id]).get(user_id, [])
+        ids = list(dict.fromkeys(e.item_id for e in reversed(history) if e.item_id))[:count]
+        items = self._store.catalog.get_many(ids)
+        return [items[i].title for i in ids if i in items]
 
     @staticmethod
     def _card(candidate: Candidate) -> ItemCard:

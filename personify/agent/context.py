@@ -16,8 +16,11 @@ class UserContext:
     interests: list[str]  # redacted stated interests
 
 
-def user_context(profile: Profile, redactor: Redactor, vault: Vault) -> UserContext:
-    """Redact every free-text trait; summarise behaviour (which holds no free text)."""
+def user_context(
+    profile: Profile, redactor: Redactor, vault: Vault, recent: list[str] | None = None
+) -> UserContext:
+    """Redact every free-text trait; summarise behaviour (which holds no free text).
+    `recent`: titles of the items the user touched last (a card click, say)."""
     lines: list[str] = []
     name_placeholder = None
     for key, value in profile.traits.free_text().items():
@@ -28,6 +31,8 @@ def user_context(profile: Profile, redactor: Redactor, vault: Vault) -> UserCont
     features = profile.features
     if features.top_categories:
         lines.append("most used areas: " + ", ".join(features.top_categories))
+    if recent:
+        lines.append("recently opened: " + ", ".join(recent))
     if features.events_total:
         lines.append(f"activity: {features.events_30d} actions in the last 30 days")
     else:

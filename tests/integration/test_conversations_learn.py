@@ -40,3 +40,20 @@ def test_private_details_never_become_signals(demo: Personify, scripted: Scripte
     demo.chat("sam", "p", "I work with Jonas Eriksson on tickets")
     traits = demo.profile("sam").traits.model_extra or {}
     assert all("Jonas" not in s and "Eriksson" not in s for s in traits.get("chat_interests", []))
+
+
+def test_the_next_answer_knows_about_a_card_click(
+    demo: Personify, scripted: ScriptedChatModel
+) -> None:
+    click = {
+        "event_id": "w-1",
+        "user_id": "sam",
+        "type": "card_click",
+        "item_id": "tpl-support-sla",
+    }
+    demo.add_events([click])
+    scripted.enqueue("Glad you opened it; next try [[guide-support-metrics]].")
+    demo.chat("sam", "k", "What next?")
+    prompt = str(scripted.history[-1][0].content)
+    assert "recently opened: Support SLA Dashboard" in prompt
+    assert "tpl-support-sla" not in [c.item.id for c in demo.recommend("sam", 10)]  # seen now
