@@ -132,13 +132,7 @@ class PersonalizationAgent:
         return OnboardingPlan(
             message=text,
             items=items,
-            provenance=Provenance(
-                model=model_name,
-                template=template.id,
-                fallback=failure,
-                candidates=[c.item.id for c in shown],
-                redacted=dict(vault.found),
-            ),
+            provenance=_provenance(model_name, template.id, failure, shown, vault),
         )
 
     def _reason(self, model_reason: str, candidate: Candidate, vault: Vault) -> str:
@@ -250,13 +244,7 @@ class PersonalizationAgent:
             session_id=session_id,
             message=final,
             cards=cards,
-            provenance=Provenance(
-                model=model_name,
-                template=template.id,
-                fallback=failure,
-                candidates=[c.item.id for c in shown],
-                redacted=dict(vault.found),
-            ),
+            provenance=_provenance(model_name, template.id, failure, shown, vault),
         )
         yield ChatEvent(kind="done", data=turn.model_dump(mode="json"))
 
@@ -272,12 +260,7 @@ class PersonalizationAgent:
         self._store.users.put_traits(user_id, updated)
         if question is not None:
             text, cards = question[1], []
-            provenance = Provenance(
-                model="deterministic",
-                template="elicit.v1",
-                candidates=[],
-                redacted=dict(vault.found),
-            )
+            provenance = _provenance("deterministic", "elicit.v1", None, [], vault)
         else:
             self._profiles.refresh([user_id])
             plan = self.onboard(user_id, goal=updated.get("goal"))
@@ -320,3 +303,15 @@ class PersonalizationAgent:
             category=item.category,
             reason=candidate.reasons[0] if candidate.reasons else "Recommended for you",
         )
+
+
+def _provenance(
+    model: str, template: str, failure: str | None, shown: list[Candidate], vault: Vault
+) -> Provenance:
+    return Provenance(
+        model=model,
+        template=template,
+        fallback=failure,
+        candidates=[c.item.id for c in shown],
+        redacted=dict(vault.found),
+    )

@@ -59,6 +59,20 @@ def onboarding_schema(ids: list[str], count: int) -> dict[str, Any]:
     }
 
 
+def json_answer(text: str) -> dict[str, Any]:
+    """The JSON object in a reply, which must have a string "message"."""
+    start, end = text.find("{"), text.rfind("}")
+    if start < 0 or end <= start:
+        raise GuardFailure("invalid_output")
+    try:
+        data = json.loads(text[start : end + 1])
+    except json.JSONDecodeError as exc:
+        raise GuardFailure("invalid_output") from exc
+    if not isinstance(data, dict) or not isinstance(data.get("message"), str):
+        raise GuardFailure("invalid_output")
+    return data
+
+
 def chat_schema(ids: list[str]) -> dict[str, Any]:
     return {
         "type": "object",
@@ -75,13 +89,7 @@ def parse_chat(raw: str, allowed: set[str]) -> tuple[str, list[str]]:
     plain text with [[id]] markers when it did not. Ids outside `allowed` are dropped."""
     if not raw.lstrip().startswith("{"):
         return raw.strip(), []
-    start, end = raw.find("{"), raw.rfind("}")
-    try:
-        data = json.loads(raw[start : end + 1])
-    except json.JSONDecodeError as exc:
-        raise GuardFailure("invalid_output") from exc
-    if not isinstance(data, dict) or not isinstance(data.get("message"), str):
-        raise GuardFailure("invalid_output")
+    data = json_answer(raw)
     listed = data.get("items")
     ids: list[Any] = listed if isinstance(listed, list) else []
     return data["message"].strip(), [i for i in ids if isinstance(i, str) and i in allowed]
@@ -115,15 +123,7 @@ def parse_onboarding(
     text: str, candidates: list[Candidate], vault: Vault
 ) -> tuple[str, list[Choice]]:
     """Parse and validate the model's JSON; raise GuardFailure with the reason otherwise."""
-    start, end = text.find("{"), text.rfind("}")
-    if start < 0 or end <= start:
-        raise GuardFailure("invalid_output")
-    try:
-        data = json.loads(text[start : end + 1])
-    except json.JSONDecodeError as exc:
-        raise GuardFailure("invalid_output") from exc
-    if not isinstance(data, dict) or not isinstance(data.get("message"), str):
-        raise GuardFailure("invalid_output")
+    data = json_answer(text)
     raw_items = data.get("items")
     if not isinstance(raw_items, list) or not raw_items:
         raise GuardFailure("invalid_output")
