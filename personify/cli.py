@@ -89,6 +89,22 @@ def bench(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def eval_pii(args: argparse.Namespace, _settings: Settings) -> int:
+    from personify.evals.pii import evaluate, write_report
+    from personify.evals.pii_data import load_conll, load_presidio
+    from personify.privacy.redactor import PresidioRedactor
+
+    path = Path(args.dataset)
+    examples = load_presidio(path) if args.format == "presidio" else load_conll(path)
+    if args.limit:
+        examples = examples[: args.limit]
+    results = evaluate(PresidioRedactor(), examples)
+    meta = {"dataset": str(path), "format": args.format, "texts": len(examples)}
+    report = write_report(results, meta, Path(args.out))
+    print((report.parent / "summary.md").read_text())
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="personify", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -105,6 +121,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("kind", choices=["items", "events"])
     p.add_argument("file")
     p.set_defaults(func=ingest)
+    p = sub.add_parser("eval", help="offline evaluations")
+    evals = p.add_subparsers(dest="evaluation", required=True)
+    e = evals.add_parser("pii", help="score PII redaction on labelled text")
+    e.add_argument("--dataset", required=True, help="a labelled file")
+    e.add_argument("--format", choices=["presidio", "conll"], required=True)
+    e.add_argument("--out", required=True, help="folder for report.json and summary.md")
+    e.add_argument("--limit", type=int, default=0, help="score only the first N texts")
+    e.set_defaults(func=eval_pii)
     p = sub.add_parser("bench", help="measure throughput and latency on generated data")
     p.add_argument("--items", type=int, default=10_000)
     p.add_argument("--users", type=int, default=1_000)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Protocol
 
 from personify.domain import Item
@@ -35,8 +36,17 @@ STREET_SUFFIX = (
 STREET_PATTERN = rf"\b\d{{1,6}}[A-Za-z]?\s+(?:[A-Z][a-zA-Z]+\.?\s+){{1,4}}{STREET_SUFFIX}\b\.?"
 
 
+@dataclass(frozen=True, kw_only=True)
+class PiiSpan:
+    entity: str
+    start: int
+    end: int  # exclusive
+
+
 class Redactor(Protocol):
-    """Replaces PII in text with placeholders recorded in the vault."""
+    """Finds PII and replaces it with placeholders recorded in the vault."""
+
+    def find(self, text: str) -> list[PiiSpan]: ...
 
     def redact(self, text: str, vault: Vault) -> str: ...
 
@@ -79,8 +89,19 @@ class PresidioRedactor:
             self._allowed.update(t for t in terms if t.strip())
 
     def redact(self, text: str, vault: Vault) -> str:
+        out: list[str] = []
+        cursor = 0
+        for span in self.find(text):
+            out.append(text[cursor : span.start])
+            out.append(vault.placeholder_for(span.entity, text[span.start : span.end]))
+            cursor = span.end
+        out.append(text[cursor:])
+        return "".join(out)
+
+    def find(self, text: str) -> list[PiiSpan]:
+        """Non-overlapping PII spans, in order (a longer span wins an overlap)."""
         if not text.strip():
-            return text
+            return []
         try:
             with self._lock:  # spaCy pipelines are not documented as thread-safe
                 results = self._engine.analyze(
@@ -94,17 +115,13 @@ class PresidioRedactor:
             raise PrivacyError(
                 f"Redaction failed ({exc.__class__.__name__}); nothing was sent."
             ) from exc
-        spans = sorted(results, key=lambda r: (r.start, -(r.end - r.start), -r.score))
-        out: list[str] = []
-        cursor = 0
-        for span in spans:
-            if span.start < cursor:
-                continue  # overlaps a longer or earlier span already replaced
-            out.append(text[cursor : span.start])
-            out.append(vault.placeholder_for(span.entity_type, text[span.start : span.end]))
-            cursor = span.end
-        out.append(text[cursor:])
-        return "".join(out)
+        ordered = sorted(results, key=lambda r: (r.start, -(r.end - r.start), -r.score))
+        spans: list[PiiSpan] = []
+        for result in ordered:
+            if spans and result.start < spans[-1].end:
+                continue  # overlaps a longer or earlier span
+            spans.append(PiiSpan(entity=result.entity_type, start=result.start, end=result.end))
+        return spans
 
 
 def catalog_terms(items: Iterable[Item]) -> set[str]:
