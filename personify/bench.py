@@ -172,6 +172,23 @@ def run_bench(base: Settings, *, items: int, users: int, events: int, seed: int 
         p50, p95 = percentiles(timings)
         line("recommendations in process (n=10)", f"p50 {p50:.1f} ms, p95 {p95:.1f} ms")
 
+        message = (
+            "Hi, I'm Dana Whitfield from the logistics team. Please send the weekly report to "
+            "dana.whitfield@example.com or call +1 415 555 0134; our office is at 42 Maple Grove "
+            "Avenue. I'd like alerts when the Snowflake loads run late, and a dashboard for SLAs."
+        )[:300]
+        redaction = []
+        app.redactor.find(message)
+        for _ in range(100):
+            start = time.perf_counter()
+            app.redactor.find(message)
+            redaction.append((time.perf_counter() - start) * 1000)
+        p50, p95 = percentiles(redaction)
+        line(
+            f"redaction of a {len(message)}-character message",
+            f"p50 {p50:.1f} ms, p95 {p95:.1f} ms",
+        )
+
         onboarding = []
         for user in sample[:12]:
             start = time.perf_counter()

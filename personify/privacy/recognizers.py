@@ -6,6 +6,7 @@ word nearby (Presidio's context enhancement) lifts them over it."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 UPPER = "A-ZÀ-ÖØ-ÞĀ-Ž"
@@ -52,7 +53,7 @@ PATTERNS: list[tuple[str, str, str, float, list[str]]] = [
     (
         "PHONE_NUMBER",
         "digit groups",
-        r"(?<![\w-])(?:\+?\d{1,3}[ .-]?)?(?:\(\d{2,4}\)\s?)?\d{2,4}(?:[ .-]\d{2,4}){1,3}(?![\w-])",
+        r"(?<![\w-])(?:\+?\d{1,6}[ .-]?)?(?:\(\d{1,4}\)\s?)?\d{2,4}(?:[ .-]\d{2,4}){1,3}(?!\d)",
         0.2,
         [
             "phone",
@@ -62,9 +63,12 @@ PATTERNS: list[tuple[str, str, str, float, list[str]]] = [
             "mobile",
             "cell",
             "number",
-            "messages",
+            "message",
             "reach",
-            "answering",
+            "answer",
+            "office",
+            "desk",
+            "whatsapp",
             "contact",
             "text",
             "fax",
@@ -92,6 +96,10 @@ def extra_recognizers() -> list[Any]:
             name=f"personify {name}",
             patterns=[Pattern(name, regex, score)],
             context=context,
+            # Presidio matches case-insensitively by default; a name needs its capitals.
+            global_regex_flags=re.DOTALL
+            | re.MULTILINE
+            | (0 if entity == "PERSON" else re.IGNORECASE),
         )
         for entity, name, regex, score, context in PATTERNS
     ]
