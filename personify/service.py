@@ -14,7 +14,15 @@ from pydantic import ValidationError
 
 from personify.agent.agent import ChatEvent, PersonalizationAgent
 from personify.agent.models import ChatModel, make_chat_model
-from personify.domain import Candidate, ChatTurn, Item, OnboardingPlan, Profile, UserTraits
+from personify.domain import (
+    Candidate,
+    ChatTurn,
+    Item,
+    OnboardingPlan,
+    Profile,
+    UserTraits,
+    utcnow,
+)
 from personify.errors import InputError, NotFound, TooLarge
 from personify.ingest import parse_event, parse_item
 from personify.privacy.redactor import PresidioRedactor, Redactor, catalog_terms
@@ -182,7 +190,26 @@ class Personify:
             raise NotFound(f"Unknown user {user_id!r}: nothing to delete.", field="user_id")
         removed = self.store.users.erase(user_id)
         self.vectors.delete_profile(user_id)
+        self.store.audit.record("erasure", user_id, entities={"rows_removed": removed})
         return removed
+
+    def export(self, user_id: str) -> dict[str, Any]:
+        """Everything held about the user (an access request), as plain JSON data."""
+        profile = self.profiles.get(user_id)
+        return {
+            "user_id": user_id,
+            "exported_at": utcnow().isoformat(),
+            "traits": self.store.users.get_traits(user_id) or {},
+            "profile": profile.features.model_dump(mode="json"),
+            "events": [e.model_dump(mode="json") for e in self.store.events.for_user(user_id)],
+            "conversations": self.store.users.conversations(user_id),
+            "pseudonyms": self.store.users.vaults(user_id),
+            "model_calls": [
+                {"at": r.at, "model": r.model, "template": r.template, "entities": r.entities}
+                for r in self.store.audit.for_user(user_id)
+                if r.kind == "model_call"
+            ],
+        }
 
     def _check_batch(self, raw: Sequence[Any], name: str) -> None:
         if not raw:

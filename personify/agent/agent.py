@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -104,6 +105,7 @@ class PersonalizationAgent:
         failure: str | None = None
         model_name = self._model.name
         try:
+            self._audit(user_id, template.id, messages, vault)
             reply = self._model.complete(messages, json_schema=schema)
             message, choices = parse_onboarding(reply.text, shown, vault)
             terms = interest_terms(context.interests, profile.features.top_categories)
@@ -202,6 +204,7 @@ class PersonalizationAgent:
         raw, emitted, failure, model_name = "", "", None, self._model.name
         try:
             schema = chat_schema(list(by_id))
+            self._audit(user_id, template.id, messages, vault)
             for piece in self._model.stream(messages, json_schema=schema):
                 raw += piece
                 text = partial_message(raw) if looks_like_json(raw) else raw
@@ -286,6 +289,20 @@ class PersonalizationAgent:
         yield ChatEvent(kind="token", data={"text": text})
         turn = ChatTurn(session_id=session_id, message=text, cards=cards, provenance=provenance)
         yield ChatEvent(kind="done", data=turn.model_dump(mode="json"))
+
+    def _audit(
+        self, user_id: str, template: str, messages: list[BaseMessage], vault: Vault
+    ) -> None:
+        """Record the call before it is made: what was sent, never who or what it said."""
+        prompt = "\n".join(f"{m.type}: {m.content}" for m in messages)
+        self._store.audit.record(
+            "model_call",
+            user_id,
+            model=self._model.name,
+            template=template,
+            prompt_sha256=hashlib.sha256(prompt.encode()).hexdigest(),
+            entities=dict(vault.found),
+        )
 
     def _recent_titles(self, user_id: str, count: int = 3) -> list[str]:
         history = self._store.events.history([user_id]).get(user_id, [])

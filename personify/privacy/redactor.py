@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
 from collections.abc import Iterable
@@ -59,6 +60,9 @@ class PresidioRedactor:
         # an empty URL list makes it use the snapshot bundled in the package.
         os.environ.setdefault("TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS", "")
         from presidio_analyzer import AnalyzerEngine
+
+        # Presidio's debug log prints the context words around what it found: PII itself.
+        logging.getLogger("presidio-analyzer").setLevel(logging.WARNING)
         from presidio_analyzer.nlp_engine import NlpEngineProvider
 
         provider = NlpEngineProvider(

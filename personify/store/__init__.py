@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import Engine
 
+from personify.store.audit import AuditLog, load_salt
 from personify.store.catalog import Catalog
 from personify.store.database import make_engine
 from personify.store.events import EventLog
@@ -18,16 +19,21 @@ class Store:
     catalog: Catalog
     events: EventLog
     users: UserStore
+    audit: AuditLog
 
     @classmethod
     def open(cls, url: str) -> Store:
         engine = make_engine(url)
         return cls(
-            engine=engine, catalog=Catalog(engine), events=EventLog(engine), users=UserStore(engine)
+            engine=engine,
+            catalog=Catalog(engine),
+            events=EventLog(engine),
+            users=UserStore(engine),
+            audit=AuditLog(engine, load_salt(engine)),
         )
 
     def close(self) -> None:
         self.engine.dispose()
 
 
-__all__ = ["Catalog", "EventLog", "Store", "UserStore"]
+__all__ = ["AuditLog", "Catalog", "EventLog", "Store", "UserStore"]

@@ -96,6 +96,29 @@ vaults = Table(
     Column("updated_at", Float, nullable=False),
 )
 
+# What was done, never to whom in clear: `subject` is a salted hash of the user id, the
+# prompt is a hash of its redacted text.
+audit_log = Table(
+    "audit_log",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("at", Float, nullable=False),
+    Column("kind", String(32), nullable=False),  # "model_call" | "erasure"
+    Column("subject", String(64), nullable=False),
+    Column("model", String(200)),
+    Column("template", String(64)),
+    Column("prompt_sha256", String(64)),
+    Column("entities", JSON, nullable=False),
+)
+
+# Per-installation secrets shared by every worker (the audit salt).
+installation = Table(
+    "installation",
+    metadata,
+    Column("key", String(64), primary_key=True),
+    Column("value", LargeBinary, nullable=False),
+)
+
 # Bumped whenever history is removed (erasure), so derived in-memory indexes rebuild.
 log_meta = Table(
     "log_meta",

@@ -137,6 +137,27 @@ class UserStore:
         with self._engine.begin() as conn:
             conn.execute(upsert(self._engine, vaults, ["user_id", "session_id"], [row]), [row])
 
+    def conversations(self, user_id: str) -> list[dict[str, Any]]:
+        """Every session's turns (as stored: redacted), oldest first."""
+        query = (
+            select(conversation_turns)
+            .where(conversation_turns.c.user_id == user_id)
+            .order_by(conversation_turns.c.id)
+        )
+        sessions: dict[str, list[dict[str, Any]]] = {}
+        with self._engine.connect() as conn:
+            for row in conn.execute(query):
+                sessions.setdefault(row.session_id, []).append(
+                    {"role": row.role, "text": row.text, "at": row.created_at}
+                )
+        return [{"session_id": s, "turns": turns} for s, turns in sessions.items()]
+
+    def vaults(self, user_id: str) -> dict[str, dict[str, str]]:
+        """Per session: placeholder -> the user's own value."""
+        query = select(vaults.c.session_id, vaults.c.entries).where(vaults.c.user_id == user_id)
+        with self._engine.connect() as conn:
+            return {s: dict(e) for s, e in conn.execute(query)}
+
     # erasure -----------------------------------------------------------------------------
     def erase(self, user_id: str) -> int:
         """Delete everything SQL holds about the user in one transaction; rows removed."""

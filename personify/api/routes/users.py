@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Query
 
@@ -73,6 +73,13 @@ def create_onboarding(
 ) -> OnboardingPublic:
     plan = app.onboard(user_id, body.goal if body else None)
     return OnboardingPublic(message=plan.message, items=plan.items, provenance=plan.provenance)
+
+
+@router.get("/{user_id}/data")
+def read_user_data(user_id: UserId, app: PersonifyDep) -> dict[str, Any]:
+    """Everything Personify holds about the user (an access request): traits, profile,
+    events, conversations (as stored, redacted), their pseudonyms and model-call records."""
+    return app.export(user_id)
 
 
 @router.delete("/{user_id}", response_model=Deleted)
