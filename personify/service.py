@@ -101,6 +101,7 @@ class Personify:
                 embedder=self.embedder,
                 model=self.model,
                 token_budget=self.settings.prompt_token_budget,
+                vault_ttl_s=self.settings.vault_ttl_hours * 3600,
             )
         return self._agent
 

@@ -46,6 +46,7 @@ class Settings(BaseSettings):
     database_url: str = ""
     prompt_token_budget: int = Field(default=1400, ge=256, le=100_000)
     max_batch: int = Field(default=1000, ge=1, le=100_000)
+    vault_ttl_hours: float = Field(default=24.0, gt=0, description="Pseudonyms expire after this.")
 
     @field_validator("chroma_url")
     @classmethod

@@ -67,6 +67,7 @@ class PersonalizationAgent:
         model: ChatModel,
         product: str = "Personify",
         token_budget: int = 1400,
+        vault_ttl_s: float = 86_400.0,
     ) -> None:
         self._store = store
         self._profiles = profiles
@@ -76,6 +77,7 @@ class PersonalizationAgent:
         self._model = model
         self._product = product
         self._budget = token_budget
+        self._vault_ttl_s = vault_ttl_s
 
     # onboarding -------------------------------------------------------------------------
     def onboard(self, user_id: str, goal: str | None = None) -> OnboardingPlan:
@@ -165,7 +167,9 @@ class PersonalizationAgent:
         stateless: that history is redacted and used, and nothing is stored."""
         stateless = history is not None
         profile = self._profiles.get(user_id)
-        stored_vault = {} if stateless else self._store.users.get_vault(user_id, session_id)
+        stored_vault = (
+            {} if stateless else self._store.users.get_vault(user_id, session_id, self._vault_ttl_s)
+        )
         vault = Vault(entries=stored_vault)
         safe_message = self._redactor.redact(message, vault)
         traits = self._store.users.get_traits(user_id) or {}

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import threading
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -35,27 +36,35 @@ class ChatModel(Protocol):
     ) -> Iterator[str]: ...
 
 
+Reply = str | Exception | Callable[[list[BaseMessage]], str]
+
+
 @dataclass
 class ScriptedChatModel:
     """A fake for testing the agent's own logic: replies are enqueued, calls are recorded.
 
-    An enqueued exception is raised instead of replying."""
+    A reply is a string, an exception (raised instead of replying) or a function of the
+    messages sent (like pydantic-ai's FunctionModel). Safe to share between threads."""
 
     name: str = "scripted"
-    replies: deque[str | Exception] = field(default_factory=deque)
+    replies: deque[Reply] = field(default_factory=deque)
     history: list[list[BaseMessage]] = field(default_factory=list)
     schemas: list[dict[str, Any] | None] = field(default_factory=list)
+    default: Reply = ""  # answered once the queue is empty
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
-    def enqueue(self, *replies: str | Exception) -> ScriptedChatModel:
-        self.replies.extend(replies)
+    def enqueue(self, *replies: Reply) -> ScriptedChatModel:
+        with self._lock:
+            self.replies.extend(replies)
         return self
 
     def _next(self, messages: list[BaseMessage]) -> str:
-        self.history.append(list(messages))
-        reply = self.replies.popleft() if self.replies else ""
+        with self._lock:
+            self.history.append(list(messages))
+            reply = self.replies.popleft() if self.replies else self.default
         if isinstance(reply, Exception):
             raise reply
-        return reply
+        return reply(messages) if callable(reply) else reply
 
     def complete(
         self, messages: list[BaseMessage], *, json_schema: dict[str, Any] | None = None

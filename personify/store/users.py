@@ -119,12 +119,12 @@ class UserStore:
         return [StoredTurn(role=r.role, text=r.text) for r in reversed(rows)]
 
     # pseudonym vaults -------------------------------------------------------------------
-    def get_vault(self, user_id: str, session_id: str) -> dict[str, str]:
-        query = select(vaults.c.entries).where(
-            (vaults.c.user_id == user_id) & (vaults.c.session_id == session_id)
-        )
-        with self._engine.connect() as conn:
-            value = conn.scalar(query)
+    def get_vault(self, user_id: str, session_id: str, ttl_s: float) -> dict[str, str]:
+        """The session's pseudonyms; a vault unused for ttl_s is expired and removed."""
+        mine = (vaults.c.user_id == user_id) & (vaults.c.session_id == session_id)
+        with self._engine.begin() as conn:
+            conn.execute(delete(vaults).where(mine & (vaults.c.updated_at < time.time() - ttl_s)))
+            value = conn.scalar(select(vaults.c.entries).where(mine))
         return dict(value) if value else {}
 
     def put_vault(self, user_id: str, session_id: str, entries: dict[str, str]) -> None:

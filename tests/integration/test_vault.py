@@ -1,0 +1,64 @@
+"""Pseudonym vaults: one per conversation, never shared, never mixed under concurrency,
+expiring, and erased with the user."""
+
+from __future__ import annotations
+
+import json
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+from langchain_core.messages import BaseMessage
+from sqlalchemy import update
+
+from personify.agent.models import ScriptedChatModel
+from personify.service import Personify
+from personify.store.schema import vaults
+
+NAMES = [
+    "Amara Okonkwo", "Bjorn Halvorsen", "Chiara Bellucci", "Dmitri Volkov", "Elena Petrova",
+    "Farid Haddad", "Grace Mulligan", "Hiroshi Tanaka", "Ingrid Solberg", "Jamal Rahman",
+    "Katarzyna Nowak", "Lucas Moreau",
+]  # fmt: skip
+
+
+def echo(messages: list[BaseMessage]) -> str:
+    """Answer with the user's own (redacted) words and the first candidate."""
+    candidates = str(messages[0].content).split("why):\n")[1].splitlines()
+    first_id = candidates[0].split(" | ")[0]
+    return json.dumps({"message": f"You said: {messages[-1].content}", "items": [first_id]})
+
+
+def test_concurrent_conversations_never_mix_pseudonyms(
+    demo: Personify, scripted: ScriptedChatModel
+) -> None:
+    scripted.default = echo
+    users = [f"u{n}" for n in range(len(NAMES))]
+    for user in users:
+        demo.put_traits(user, {"role": "Analyst"})
+
+    def talk(n: int) -> list[str]:
+        return [
+            demo.chat(users[n], "s", f"Hello, I am {NAMES[n]} and this is turn {turn}.").message
+            for turn in range(3)
+        ]
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        answers = list(pool.map(talk, range(len(NAMES))))
+    for n, replies in enumerate(answers):
+        for reply in replies:
+            assert NAMES[n] in reply  # restored for its owner
+            assert not any(other in reply for m, other in enumerate(NAMES) if m != n)
+        assert list(demo.store.users.get_vault(users[n], "s", 3600).values()) == [NAMES[n]]
+    sent = json.dumps([str(m.content) for call in scripted.history for m in call])
+    assert not any(name in sent for name in NAMES)
+    assert all("<PERSON_1>" in str(call[-1].content) for call in scripted.history)
+
+
+def test_vaults_expire(demo: Personify, scripted: ScriptedChatModel) -> None:
+    scripted.default = echo
+    demo.chat("sam", "old", "I am Ruth Abernathy.")
+    assert demo.store.users.get_vault("sam", "old", 3600)
+    with demo.store.engine.begin() as conn:
+        conn.execute(update(vaults).values(updated_at=time.time() - 7200))
+    assert demo.store.users.get_vault("sam", "old", 3600) == {}
+    assert demo.store.users.vaults("sam") == {}  # removed, not just hidden
