@@ -53,7 +53,8 @@ class Personify:
         self.settings = settings
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         self.store = Store.open(settings.sqlalchemy_url)
-        self.vectors = VectorIndex(open_chroma(settings.chroma_url, settings.chroma_path))
+        chroma = open_chroma(settings.chroma_url, settings.chroma_path)
+        self.vectors = VectorIndex(chroma, key=self.store.audit.subject)
         self._model, self._redactor, self._embedder = model, redactor, embedder
         self._agent: PersonalizationAgent | None = None
         self._lock = threading.Lock()

@@ -7,7 +7,7 @@ function would download a model.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -56,8 +56,11 @@ def open_chroma(url: str, path: Path) -> Any:
 class VectorIndex:
     """Item and profile vectors in Chroma, cosine space."""
 
-    def __init__(self, client: Any) -> None:
+    def __init__(self, client: Any, key: Callable[[str], str]) -> None:
+        """`key` turns a user id into the profile's record id: a keyed hash, so no user id
+        is written into Chroma's files (where deleted ids can linger in logs)."""
         self._client = client
+        self._key = key
         self._item_cache: dict[str, np.ndarray] = {}
         config: Any = {"hnsw": {"space": "cosine"}}
         self._items = client.get_or_create_collection(
@@ -115,14 +118,16 @@ class VectorIndex:
     # profiles ----------------------------------------------------------------------------
     def upsert_profiles(self, vectors: Mapping[str, np.ndarray]) -> None:
         if vectors:
-            ids = list(vectors)
-            self._profiles.upsert(ids=ids, embeddings=np.stack([vectors[i] for i in ids]))
+            users = list(vectors)
+            self._profiles.upsert(
+                ids=[self._key(u) for u in users], embeddings=np.stack([vectors[u] for u in users])
+            )
 
     def profile_vector(self, user_id: str) -> np.ndarray | None:
-        got = self._profiles.get(ids=[user_id], include=["embeddings"])
+        got = self._profiles.get(ids=[self._key(user_id)], include=["embeddings"])
         if not got["ids"]:
             return None
         return np.asarray(got["embeddings"][0], dtype=np.float32)
 
     def delete_profile(self, user_id: str) -> None:
-        self._profiles.delete(ids=[user_id])
+        self._profiles.delete(ids=[self._key(user_id)])

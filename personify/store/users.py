@@ -174,4 +174,7 @@ class UserStore:
                 .where(log_meta.c.key == "generation")
                 .values(value=log_meta.c.value + 1)
             )
+        if self._engine.dialect.name == "sqlite":  # old page images in the WAL go too
+            with self._engine.connect() as conn:
+                conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
         return removed

@@ -1,0 +1,90 @@
+""" "Forget me" means forgotten: a marker planted in every field a user can fill is found
+nowhere under the data dir, nor in any store, after the user is erased."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from fastapi.testclient import TestClient
+from sqlalchemy import MetaData, select
+
+from personify.agent.models import ScriptedChatModel
+from personify.service import Personify
+
+USER = "zq7-erasable-user"
+MARKER = "Xq7marker"
+
+
+def files_containing(root: Path, needle: str) -> list[str]:
+    found = []
+    for path in root.rglob("*"):
+        if path.is_file() and needle.encode() in path.read_bytes():
+            found.append(str(path.relative_to(root)))
+    return found
+
+
+def test_erasure_leaves_no_trace(
+    client: TestClient, scripted: ScriptedChatModel, demo: Personify
+) -> None:
+    traits = {
+        "name": f"Ana {MARKER}son",
+        "email": f"{MARKER.lower()}@example.org",
+        "role": f"{MARKER} lead",
+        "industry": f"{MARKER} industry",
+        "interests": [f"{MARKER} dashboards"],
+        "goal": f"{MARKER} goal",
+        "about": f"About {MARKER}",
+        "nickname": f"{MARKER}-nick",
+    }
+    assert client.put(f"/v1/users/{USER}", json={"traits": traits}).status_code == 200
+    events = [
+        {
+            "event_id": f"{MARKER}-e1",
+            "user_id": USER,
+            "type": "use",
+            "item_id": "feat-alerts",
+            "properties": {"note": MARKER},
+        },
+        {
+            "messageId": f"{MARKER}-m1",
+            "userId": USER,
+            "event": f"{MARKER} Clicked",
+            "properties": {"product_id": "int-slack", "note": MARKER},
+        },
+    ]
+    assert client.post("/v1/events", json={"events": events}).status_code == 200
+    scripted.default = "Try [[feat-dashboards]] for that."
+    client.post(f"/v1/users/{USER}/onboarding", json={"goal": f"{MARKER} onboarding goal"})
+    client.post(
+        "/v1/chat",
+        json={
+            "user_id": USER,
+            "session_id": f"{MARKER}-session",
+            "message": f"I don't care about {MARKER}, I run {MARKER} ops",
+        },
+    )
+    client.get(f"/v1/users/{USER}/recommendations")
+    data_dir = demo.settings.data_dir
+    assert files_containing(data_dir, MARKER) and files_containing(data_dir, USER)  # it was there
+
+    assert client.delete(f"/v1/users/{USER}").status_code == 200
+    demo.behaviour.refresh()
+
+    assert files_containing(data_dir, MARKER) == []
+    assert files_containing(data_dir, USER) == []
+    tables = MetaData()
+    tables.reflect(demo.store.engine)
+    with demo.store.engine.connect() as conn:
+        dump = json.dumps(
+            {
+                name: [list(map(str, row)) for row in conn.execute(select(table))]
+                for name, table in tables.tables.items()
+            }
+        )
+    assert MARKER not in dump and USER not in dump
+    assert demo.vectors.profile_vector(USER) is None
+    assert client.get(f"/v1/users/{USER}/data").status_code == 404
+    assert [r.kind for r in demo.store.audit.for_user(USER)][
+        -1
+    ] == "erasure"  # proof, without the id
