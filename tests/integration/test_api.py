@@ -159,7 +159,7 @@ def test_delete_user_removes_everything(
     assert demo.store.users.get_traits("dana") is None
     assert demo.store.users.get_profile("dana") is None
     assert demo.store.users.recent_turns("dana", "d") == []
-    assert demo.store.users.get_vault("dana", "d") == {}
+    assert demo.store.users.get_vault("dana", "d", 3600) == {}
     assert demo.vectors.profile_vector("dana") is None
     assert client.get("/v1/users/dana/profile").status_code == 404
     assert client.delete("/v1/users/dana").status_code == 404
