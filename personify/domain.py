@@ -58,6 +58,10 @@ class UserTraits(BaseModel):
     goal: str | None = Field(default=None, max_length=1000)
     about: str | None = Field(default=None, max_length=MAX_TEXT)
 
+    def structured(self) -> UserTraits:
+        """Only the structured traits: what is used without consent to free text."""
+        return UserTraits(role=self.role, industry=self.industry, interests=list(self.interests))
+
     def free_text(self) -> dict[str, str]:
         """Every free-text trait, by name; all of it is redacted before a prompt is built."""
         values: dict[str, str] = {}
@@ -69,6 +73,14 @@ class UserTraits(BaseModel):
             if str(value).strip():
                 values[key] = str(value)
         return values
+
+
+class Consent(Frozen):
+    """What the user agreed to. Without a stored choice, all are granted."""
+
+    personalization: bool = True  # build and use a profile
+    free_text: bool = True  # use free-text traits (about, goal, ...) in prompts and profiles
+    analytics: bool = True  # without personalization: keep events as anonymous aggregates
 
 
 class ProfileFeatures(Frozen):
@@ -89,6 +101,11 @@ class Profile(Frozen):
     has_vector: bool
     cold_start: bool
     updated_at: datetime
+    consent: Consent = Consent()
+
+    @property
+    def personalized(self) -> bool:
+        return self.consent.personalization
 
 
 class Candidate(Frozen):
@@ -125,6 +142,7 @@ class Provenance(Frozen):
 
 
 class OnboardingPlan(Frozen):
+    personalized: bool = True
     message: str
     items: list[PlanItem]
     provenance: Provenance
@@ -139,6 +157,7 @@ class ItemCard(Frozen):
 
 
 class ChatTurn(Frozen):
+    personalized: bool = True
     session_id: str
     message: str
     cards: list[ItemCard]

@@ -17,6 +17,8 @@ from personify.agent.models import ChatModel, make_chat_model
 from personify.domain import (
     Candidate,
     ChatTurn,
+    Consent,
+    Event,
     Item,
     OnboardingPlan,
     Profile,
@@ -33,12 +35,14 @@ from personify.retrieval.recommender import Recommender
 from personify.retrieval.vectors import VectorIndex, open_chroma
 from personify.settings import Settings
 from personify.store import Store
+from personify.store.events import ANONYMOUS
 
 
 @dataclass(frozen=True, kw_only=True)
 class IngestResult:
     accepted: int
     duplicates: int
+    dropped: int = 0  # from users without personalization or analytics consent
 
 
 class Personify:
@@ -150,9 +154,35 @@ class Personify:
                     f"{field}: unknown item {event.item_id!r}; add it with POST /v1/items first.",
                     field=field,
                 )
-        result = self.store.events.append(events)  # committed: the batch is durable
-        self.profiles.apply(result.stored)
-        return IngestResult(accepted=len(result.stored), duplicates=result.duplicates)
+        kept, dropped = self._respect_consent(events)
+        result = self.store.events.append(kept)  # committed: the batch is durable
+        self.profiles.apply([e for e in result.stored if e.user_id != ANONYMOUS])
+        return IngestResult(
+            accepted=len(result.stored), duplicates=result.duplicates, dropped=dropped
+        )
+
+    def _respect_consent(self, events: list[Event]) -> tuple[list[Event], int]:
+        """Without personalization consent an event is dropped, or, with analytics consent,
+        kept only as an anonymous count: no user, no properties, an unlinkable id."""
+        consents = {u: self.profiles.consent(u) for u in {e.user_id for e in events}}
+        kept: list[Event] = []
+        for event in events:
+            consent = consents[event.user_id]
+            if consent.personalization:
+                kept.append(event)
+            elif consent.analytics:
+                anonymous_id = "anon-" + self.store.audit.subject(event.event_id)[:32]
+                update = {"user_id": ANONYMOUS, "event_id": anonymous_id, "properties": {}}
+                kept.append(event.model_copy(update=update))
+        return kept, len(events) - len(kept)
+
+    def consent(self, user_id: str) -> Consent:
+        if not self.profiles.exists(user_id):
+            raise NotFound(f"Unknown user {user_id!r}.", field="user_id")
+        return self.profiles.consent(user_id)
+
+    def set_consent(self, user_id: str, changes: dict[str, bool]) -> Consent:
+        return self.profiles.set_consent(user_id, changes)
 
     def put_traits(self, user_id: str, traits: dict[str, Any]) -> UserTraits:
         try:

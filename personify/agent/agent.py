@@ -131,9 +131,10 @@ class PersonalizationAgent:
             picks = shown[:ONBOARDING_PICKS]
             items = fallback.plan_items(picks)
             name = vault.restore(context.name_placeholder) if context.name_placeholder else None
-            text = fallback.onboarding_message(picks, name, goal)
+            text = fallback.onboarding_message(picks, name, goal, profile.personalized)
             model_name = "deterministic"
         return OnboardingPlan(
+            personalized=profile.personalized,
             message=text,
             items=items,
             provenance=_provenance(model_name, template.id, failure, shown, vault),
@@ -173,10 +174,13 @@ class PersonalizationAgent:
         vault = Vault(entries=stored_vault)
         safe_message = self._redactor.redact(message, vault)
         traits = self._store.users.get_traits(user_id) or {}
-        if not stateless and wants_elicitation(traits, has_events=not profile.cold_start):
+        elicit = profile.personalized and wants_elicitation(traits, not profile.cold_start)
+        if not stateless and elicit:
             yield from self._elicit(user_id, session_id, traits, safe_message, vault)
             return
-        signals = extract_signals(safe_message)
+        consent = profile.consent
+        learn = consent.personalization and consent.free_text
+        signals = extract_signals(safe_message) if learn else None
         if signals:  # "I don't care about marketing": the ranking below already knows it
             self._profiles.learn(user_id, signals.interests, signals.dislikes)
             profile = self._profiles.get(user_id)
@@ -248,6 +252,7 @@ class PersonalizationAgent:
             self._store.users.put_vault(user_id, session_id, vault.entries)
         cards = [self._card(by_id[i]) for i in ids]
         turn = ChatTurn(
+            personalized=profile.personalized,
             session_id=session_id,
             message=final,
             cards=cards,

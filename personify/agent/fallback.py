@@ -5,9 +5,13 @@ from __future__ import annotations
 from personify.domain import Candidate, PlanItem
 
 
-def onboarding_message(candidates: list[Candidate], name: str | None, goal: str | None) -> str:
+def onboarding_message(
+    candidates: list[Candidate], name: str | None, goal: str | None, personalized: bool = True
+) -> str:
     greeting = f"Welcome, {name}!" if name else "Welcome!"
     basis = f"your goal ({goal})" if goal else "what we know about you so far"
+    if not personalized:
+        basis = "what is popular with other users (you have not turned on personalization)"
     titles = ", ".join(c.item.title for c in candidates)
     return f"{greeting} Based on {basis}, here are good places to start: {titles}."
 

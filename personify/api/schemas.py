@@ -49,6 +49,13 @@ class EventsCreate(BaseModel):
 class EventsAccepted(BaseModel):
     accepted: int
     duplicates: int
+    dropped: int = Field(0, description="Events of users who did not consent, not stored.")
+
+
+class ConsentUpdate(BaseModel):
+    personalization: bool | None = None
+    free_text: bool | None = None
+    analytics: bool | None = None
 
 
 class TraitsUpdate(BaseModel):
@@ -82,6 +89,7 @@ class RecommendationPublic(BaseModel):
 
 class RecommendationsPublic(BaseModel):
     user_id: str
+    personalized: bool
     cold_start: bool
     items: list[RecommendationPublic]
 
@@ -91,6 +99,7 @@ class OnboardingRequest(BaseModel):
 
 
 class OnboardingPublic(BaseModel):
+    personalized: bool = True
     message: str
     items: list[PlanItem]
     provenance: Provenance
@@ -104,6 +113,7 @@ class ChatRequest(BaseModel):
 
 
 class ChatPublic(BaseModel):
+    personalized: bool = True
     session_id: str
     message: str
     cards: list[ItemCard]

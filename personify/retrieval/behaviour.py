@@ -10,7 +10,7 @@ import heapq
 import threading
 from collections import Counter, defaultdict, deque
 
-from personify.store.events import EventLog, LogEntry
+from personify.store.events import ANONYMOUS, EventLog, LogEntry
 
 WINDOW = 10  # a new interaction co-occurs with the user's last WINDOW items
 SKIP_TYPES = frozenset({"impression", "dislike"})
@@ -50,6 +50,8 @@ class BehaviourIndex:
             if item is None or entry.type in SKIP_TYPES:
                 continue
             self._popularity[item] += 1
+            if entry.user_id == ANONYMOUS:
+                continue  # counts for popularity, says nothing about what goes together
             recent = self._recent[entry.user_id]
             if item in recent:
                 continue

@@ -7,7 +7,7 @@ from datetime import datetime
 
 import numpy as np
 
-from personify.domain import Event, Profile, ProfileFeatures, UserTraits, utcnow
+from personify.domain import Consent, Event, Profile, ProfileFeatures, UserTraits, utcnow
 from personify.errors import NotFound
 from personify.retrieval import profiles
 from personify.retrieval.embeddings import Embedder
@@ -66,13 +66,18 @@ class ProfileService:
 
     def refresh(self, user_ids: Iterable[str]) -> None:
         """Rebuild profiles from the log and the traits (new users, changed traits)."""
-        users = list(dict.fromkeys(user_ids))
+        users = [u for u in dict.fromkeys(user_ids) if self.consent(u).personalization]
+        if not users:
+            return
         now = utcnow()
         history = self._store.events.history(users, now.timestamp())
         traits = {
             u: UserTraits.model_validate(t)
             for u, t in self._store.users.get_traits_many(users).items()
         }
+        for user, kept in traits.items():
+            if not self.consent(user).free_text:
+                traits[user] = kept.structured()
         embed = self._embedder.embed
         states = {
             u: ProfileState(
@@ -140,12 +145,49 @@ class ProfileService:
         return _array(stored.dislikes) if stored else None
 
     def exists(self, user_id: str) -> bool:
-        return self._store.users.get_traits(user_id) is not None or self._store.events.user_exists(
-            user_id
+        users = self._store.users
+        return (
+            users.get_traits(user_id) is not None
+            or users.get_consent(user_id) is not None
+            or self._store.events.user_exists(user_id)
         )
 
+    def consent(self, user_id: str) -> Consent:
+        return Consent.model_validate(self._store.users.get_consent(user_id) or {})
+
+    def set_consent(self, user_id: str, changes: dict[str, bool]) -> Consent:
+        """Record the user's choices; they apply from the next request on."""
+        if not self.exists(user_id):
+            raise NotFound(
+                f"Unknown user {user_id!r}: create it with PUT /v1/users/{user_id}.",
+                field="user_id",
+            )
+        consent = self.consent(user_id).model_copy(update=changes)
+        self._store.users.put_consent(user_id, consent.model_dump())
+        if consent.personalization:
+            self.refresh([user_id])
+        else:  # no profile is kept
+            self._store.users.drop_profile(user_id)
+            self._vectors.delete_profile(user_id)
+        return consent
+
     def get(self, user_id: str) -> Profile:
+        consent = self.consent(user_id)
         traits = self.traits(user_id)
+        if traits is not None and not consent.free_text:
+            traits = traits.structured()
+        if not consent.personalization:
+            if traits is None and not self.exists(user_id):
+                raise NotFound(f"Unknown user {user_id!r}.", field="user_id")
+            return Profile(
+                user_id=user_id,
+                features=ProfileFeatures(),
+                traits=UserTraits(),  # nothing about them is used
+                has_vector=False,
+                cold_start=True,
+                updated_at=utcnow(),
+                consent=consent,
+            )
         stored = self._store.users.get_profile(user_id)
         if stored is None and (traits is not None or self._store.events.user_exists(user_id)):
             self.refresh([user_id])
@@ -164,4 +206,5 @@ class ProfileService:
             has_vector=stored.has_vector,
             cold_start=features.events_total == 0,
             updated_at=from_epoch(stored.updated_at),
+            consent=consent,
         )

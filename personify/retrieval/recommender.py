@@ -41,8 +41,15 @@ class Recommender:
     ) -> list[Candidate]:
         """Ranked candidates with reasons. Raises nothing for a user with no history."""
         self._behaviour.refresh()
-        history = self._store.events.history([profile.user_id]).get(profile.user_id, [])
-        seen = self._store.events.seen_items(profile.user_id) | set(exclude)
+        personal = profile.personalized  # without consent: no history, profile or affinity
+        history = (
+            self._store.events.history([profile.user_id]).get(profile.user_id, [])
+            if personal
+            else []
+        )
+        seen = (self._store.events.seen_items(profile.user_id) if personal else set()) | set(
+            exclude
+        )
         seeds = [e.item_id for e in history if e.item_id and event_weight(e) > 0]
         pool: dict[str, Pooled] = {}
 
@@ -51,7 +58,8 @@ class Recommender:
                 pool.setdefault(item_id, Pooled(item_id)).add(source, score, reason)
 
         hits: list[Neighbour] = []
-        vector = self._vectors.profile_vector(profile.user_id) if profile.has_vector else None
+        has_vector = personal and profile.has_vector
+        vector = self._vectors.profile_vector(profile.user_id) if has_vector else None
         if query_vector is not None:
             vector = query_vector if vector is None else _normalise(vector + 1.5 * query_vector)
         if vector is not None:

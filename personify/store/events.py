@@ -12,6 +12,7 @@ from personify.domain import Event
 from personify.store.schema import events, log_meta
 from personify.store.sql import from_epoch, insert_ignoring_duplicates, to_epoch
 
+ANONYMOUS = "_anonymous"  # events kept as aggregates only; no real id starts with "_"
 PASSIVE_TYPES = ("view", "impression")  # seen, not engaged with
 HISTORY_DAYS = 180  # profiles read this much history; older events weigh < 0.02%
 HISTORY_LIMIT = 500  # and at most this many of a user's latest events

@@ -96,6 +96,16 @@ vaults = Table(
     Column("updated_at", Float, nullable=False),
 )
 
+consents = Table(
+    "consents",
+    metadata,
+    Column("user_id", String(128), primary_key=True),
+    Column("personalization", Boolean, nullable=False),
+    Column("free_text", Boolean, nullable=False),
+    Column("analytics", Boolean, nullable=False),
+    Column("updated_at", Float, nullable=False),
+)
+
 # What was done, never to whom in clear: `subject` is a salted hash of the user id, the
 # prompt is a hash of its redacted text.
 audit_log = Table(

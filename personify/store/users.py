@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import Engine, delete, select, update
 
 from personify.store.schema import (
+    consents,
     conversation_turns,
     events,
     log_meta,
@@ -158,12 +159,34 @@ class UserStore:
         with self._engine.connect() as conn:
             return {s: dict(e) for s, e in conn.execute(query)}
 
+    # consent -----------------------------------------------------------------------------
+    def get_consent(self, user_id: str) -> dict[str, bool] | None:
+        query = select(consents).where(consents.c.user_id == user_id)
+        with self._engine.connect() as conn:
+            row = conn.execute(query).first()
+        if row is None:
+            return None
+        return {
+            "personalization": row.personalization,
+            "free_text": row.free_text,
+            "analytics": row.analytics,
+        }
+
+    def put_consent(self, user_id: str, flags: dict[str, bool]) -> None:
+        row = {"user_id": user_id, **flags, "updated_at": time.time()}
+        with self._engine.begin() as conn:
+            conn.execute(upsert(self._engine, consents, ["user_id"], [row]), [row])
+
+    def drop_profile(self, user_id: str) -> None:
+        with self._engine.begin() as conn:
+            conn.execute(delete(profiles).where(profiles.c.user_id == user_id))
+
     # erasure -----------------------------------------------------------------------------
     def erase(self, user_id: str) -> int:
         """Delete everything SQL holds about the user in one transaction; rows removed."""
         removed = 0
         with self._engine.begin() as conn:
-            for table in (events, users, profiles, conversation_turns, vaults):
+            for table in (events, users, profiles, conversation_turns, vaults, consents):
                 removed += conn.execute(delete(table).where(table.c.user_id == user_id)).rowcount
             conn.execute(
                 insert_ignoring_duplicates(self._engine, log_meta),

@@ -12,4 +12,6 @@ router = APIRouter(prefix="/v1/events", tags=["events"])
 def create_events(body: EventsCreate, app: PersonifyDep) -> EventsAccepted:
     """Store a batch durably (committed before this returns) and update the users' profiles."""
     result = app.add_events(body.events)
-    return EventsAccepted(accepted=result.accepted, duplicates=result.duplicates)
+    return EventsAccepted(
+        accepted=result.accepted, duplicates=result.duplicates, dropped=result.dropped
+    )

@@ -6,6 +6,7 @@ from fastapi import APIRouter, Body, Query
 
 from personify.api.deps import PersonifyDep, UserId
 from personify.api.schemas import (
+    ConsentUpdate,
     Deleted,
     OnboardingPublic,
     OnboardingRequest,
@@ -15,6 +16,7 @@ from personify.api.schemas import (
     TraitsUpdate,
     UserPublic,
 )
+from personify.domain import Consent
 
 router = APIRouter(prefix="/v1/users", tags=["users"])
 
@@ -50,6 +52,7 @@ def read_recommendations(
     ranked = app.recommender.recommend(profile, n, category=category or None)
     return RecommendationsPublic(
         user_id=user_id,
+        personalized=profile.personalized,
         cold_start=profile.cold_start,
         items=[
             RecommendationPublic(
@@ -72,7 +75,23 @@ def create_onboarding(
     body: Annotated[OnboardingRequest | None, Body()] = None,
 ) -> OnboardingPublic:
     plan = app.onboard(user_id, body.goal if body else None)
-    return OnboardingPublic(message=plan.message, items=plan.items, provenance=plan.provenance)
+    return OnboardingPublic(
+        personalized=plan.personalized,
+        message=plan.message,
+        items=plan.items,
+        provenance=plan.provenance,
+    )
+
+
+@router.get("/{user_id}/consent", response_model=Consent)
+def read_consent(user_id: UserId, app: PersonifyDep) -> Consent:
+    return app.consent(user_id)
+
+
+@router.put("/{user_id}/consent", response_model=Consent)
+def update_consent(user_id: UserId, body: ConsentUpdate, app: PersonifyDep) -> Consent:
+    """Set any of personalization, free_text, analytics; applies from the next request."""
+    return app.set_consent(user_id, body.model_dump(exclude_none=True))
 
 
 @router.get("/{user_id}/data")
