@@ -164,7 +164,7 @@ class Personify:
     def _respect_consent(self, events: list[Event]) -> tuple[list[Event], int]:
         """Without personalization consent an event is dropped, or, with analytics consent,
         kept only as an anonymous count: no user, no properties, an unlinkable id."""
-        consents = {u: self.profiles.consent(u) for u in {e.user_id for e in events}}
+        consents = self.profiles.consents(e.user_id for e in events)
         kept: list[Event] = []
         for event in events:
             consent = consents[event.user_id]

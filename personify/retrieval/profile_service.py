@@ -66,7 +66,8 @@ class ProfileService:
 
     def refresh(self, user_ids: Iterable[str]) -> None:
         """Rebuild profiles from the log and the traits (new users, changed traits)."""
-        users = [u for u in dict.fromkeys(user_ids) if self.consent(u).personalization]
+        consents = self.consents(user_ids)
+        users = [u for u, c in consents.items() if c.personalization]
         if not users:
             return
         now = utcnow()
@@ -76,7 +77,7 @@ class ProfileService:
             for u, t in self._store.users.get_traits_many(users).items()
         }
         for user, kept in traits.items():
-            if not self.consent(user).free_text:
+            if not consents[user].free_text:
                 traits[user] = kept.structured()
         embed = self._embedder.embed
         states = {
@@ -153,7 +154,12 @@ class ProfileService:
         )
 
     def consent(self, user_id: str) -> Consent:
-        return Consent.model_validate(self._store.users.get_consent(user_id) or {})
+        return self.consents([user_id])[user_id]
+
+    def consents(self, user_ids: Iterable[str]) -> dict[str, Consent]:
+        users = list(dict.fromkeys(user_ids))
+        stored = self._store.users.get_consents(users)
+        return {u: Consent.model_validate(stored.get(u, {})) for u in users}
 
     def set_consent(self, user_id: str, changes: dict[str, bool]) -> Consent:
         """Record the user's choices; they apply from the next request on."""

@@ -161,16 +161,21 @@ class UserStore:
 
     # consent -----------------------------------------------------------------------------
     def get_consent(self, user_id: str) -> dict[str, bool] | None:
-        query = select(consents).where(consents.c.user_id == user_id)
-        with self._engine.connect() as conn:
-            row = conn.execute(query).first()
-        if row is None:
-            return None
-        return {
-            "personalization": row.personalization,
-            "free_text": row.free_text,
-            "analytics": row.analytics,
-        }
+        return self.get_consents([user_id]).get(user_id)
+
+    def get_consents(self, user_ids: list[str]) -> dict[str, dict[str, bool]]:
+        """Stored choices, for the users who made any."""
+        found: dict[str, dict[str, bool]] = {}
+        for start in range(0, len(user_ids), 500):
+            query = select(consents).where(consents.c.user_id.in_(user_ids[start : start + 500]))
+            with self._engine.connect() as conn:
+                for row in conn.execute(query):
+                    found[row.user_id] = {
+                        "personalization": row.personalization,
+                        "free_text": row.free_text,
+                        "analytics": row.analytics,
+                    }
+        return found
 
     def put_consent(self, user_id: str, flags: dict[str, bool]) -> None:
         row = {"user_id": user_id, **flags, "updated_at": time.time()}
