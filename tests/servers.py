@@ -8,6 +8,7 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -52,3 +53,23 @@ def wait_for(url: str, process: subprocess.Popen[bytes], seconds: float = 90) ->
             pass
         time.sleep(0.25)
     raise RuntimeError(f"{url} did not answer in {seconds}s")
+
+
+@contextmanager
+def run_process(
+    command: list[str],
+    ready_url: str,
+    log_path: Path,
+    env: dict[str, str] | None = None,
+    seconds: float = 120,
+) -> Iterator[None]:
+    """Start a server process, wait until ready_url answers, stop it afterwards. Its output
+    goes to log_path, for reading when a test fails."""
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
+        try:
+            wait_for(ready_url, process, seconds=seconds)
+            yield
+        finally:
+            process.terminate()
+            process.wait(timeout=30)

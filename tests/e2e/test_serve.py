@@ -13,7 +13,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.servers import free_port, wait_for
+from tests.servers import free_port, run_process
 
 pytestmark = pytest.mark.slow
 
@@ -24,20 +24,10 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("PERSONIFY_")}
     env["PERSONIFY_DATA_DIR"] = str(data / "state")
-    log = (data / "serve.log").open("wb")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "personify.cli", "serve", "--port", str(port), "--load-demo"],
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    try:
-        wait_for(f"http://127.0.0.1:{port}/healthz", process, seconds=180)
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
-        log.close()
+    command = [sys.executable, "-m", "personify.cli", "serve", "--port", str(port), "--load-demo"]
+    url = f"http://127.0.0.1:{port}"
+    with run_process(command, f"{url}/healthz", data / "serve.log", env=env, seconds=180):
+        yield url
 
 
 def test_the_served_api_end_to_end(server: str) -> None:

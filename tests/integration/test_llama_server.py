@@ -5,7 +5,6 @@ hold whatever structured-output features that server honours."""
 from __future__ import annotations
 
 import importlib.util
-import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,7 +18,7 @@ from personify.privacy.redactor import PresidioRedactor
 from personify.retrieval.embeddings import MiniLMEmbedder
 from personify.service import Personify
 from personify.settings import Settings, load_settings
-from tests.servers import free_port, wait_for
+from tests.servers import free_port, run_process
 
 pytestmark = pytest.mark.slow
 
@@ -30,7 +29,6 @@ def llama_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         pytest.skip("llama-cpp-python[server] is not installed (make test installs it)")
     model = load_settings().model_file()
     port = free_port()
-    log = (tmp_path_factory.mktemp("llama") / "server.log").open("wb")
     command = [
         sys.executable,
         "-m",
@@ -41,14 +39,9 @@ def llama_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         "smollm2",
     ]
     command += ["--host", "127.0.0.1", "--port", str(port), "--n_threads", "2", "--n_ctx", "2048"]
-    process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
-    try:
-        wait_for(f"http://127.0.0.1:{port}/v1/models", process, seconds=120)
+    log = tmp_path_factory.mktemp("llama") / "server.log"
+    with run_process(command, f"http://127.0.0.1:{port}/v1/models", log):
         yield f"http://127.0.0.1:{port}/v1"
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
-        log.close()
 
 
 def test_onboarding_and_chat_through_llama_cpp_server(

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import shutil
 import socket
-import subprocess
 import sys
 import uuid
 from collections.abc import Iterator
@@ -19,7 +18,7 @@ from personify.privacy.redactor import PresidioRedactor
 from personify.retrieval.embeddings import MiniLMEmbedder
 from personify.service import Personify
 from personify.settings import Settings, load_settings
-from tests.servers import free_port, wait_for
+from tests.servers import free_port, run_process
 
 pytestmark = pytest.mark.slow
 POSTGRES = ("127.0.0.1", 5432)
@@ -36,26 +35,11 @@ def chroma_url(tmp_path: Path) -> Iterator[str]:
     if cli is None:
         pytest.skip("the `chroma` command from the chromadb package is not installed")
     port = free_port()
-    process = subprocess.Popen(
-        [
-            cli,
-            "run",
-            "--path",
-            str(tmp_path / "chroma-server"),
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        wait_for(f"http://127.0.0.1:{port}/api/v2/heartbeat", process)
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        process.terminate()
-        process.wait(timeout=20)
+    server_dir = str(tmp_path / "chroma-server")
+    command = [cli, "run", "--path", server_dir, "--host", "127.0.0.1", "--port", str(port)]
+    url = f"http://127.0.0.1:{port}"
+    with run_process(command, f"{url}/api/v2/heartbeat", tmp_path / "chroma.log"):
+        yield url
 
 
 def postgres_up() -> bool:
