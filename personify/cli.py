@@ -1,4 +1,4 @@
-"""`personify serve | demo | ingest | bench`."""
+"""`personify serve | demo | ingest | train | eval | bench`."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from personify.errors import ConfigError, PersonifyError
+from personify.errors import ConfigError, InputError, PersonifyError
 from personify.settings import Settings, get_settings
 
 if TYPE_CHECKING:
@@ -82,6 +82,45 @@ def ingest(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def train(args: argparse.Namespace, settings: Settings) -> int:
+    service = _service(settings)
+    meta = service.train(seed=args.seed)
+    print(json.dumps(meta, indent=2))
+    service.close()
+    return 0
+
+
+def eval_convert(args: argparse.Namespace, _settings: Settings) -> int:
+    from personify.evals.convert import convert_goodbooks
+
+    counts = convert_goodbooks(Path(args.source), Path(args.out))
+    print(json.dumps({"out": args.out, **counts}))
+    return 0
+
+
+def eval_recs(args: argparse.Namespace, _settings: Settings) -> int:
+    from personify.evals.dataset import load_dataset
+    from personify.evals.recs import evaluate_recs
+    from personify.evals.report import write_recs_report
+
+    ks = _ks(args.k)
+    dataset = load_dataset(Path(args.dataset))
+    report = evaluate_recs(dataset, how=args.split, min_value=args.min_value, ks=ks, seed=args.seed)
+    path = write_recs_report(report, Path(args.out))
+    print((path.parent / "summary.md").read_text())
+    return 0
+
+
+def _ks(raw: str) -> list[int]:
+    try:
+        ks = sorted({int(k) for k in raw.split(",") if k.strip()})
+    except ValueError:
+        ks = []
+    if not ks or ks[0] < 1:
+        raise InputError(f"--k {raw!r}: give positive cut-offs separated by commas, e.g. 10,20.")
+    return ks
+
+
 def bench(args: argparse.Namespace, settings: Settings) -> int:
     from personify.bench import run_bench
 
@@ -129,6 +168,22 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--out", required=True, help="folder for report.json and summary.md")
     e.add_argument("--limit", type=int, default=0, help="score only the first N texts")
     e.set_defaults(func=eval_pii)
+    e = evals.add_parser("convert", help="write a public dataset in the neutral format")
+    e.add_argument("name", choices=["goodbooks"])
+    e.add_argument("source", help="the dataset's folder")
+    e.add_argument("out", help="folder for items.jsonl and events.jsonl")
+    e.set_defaults(func=eval_convert)
+    e = evals.add_parser("recs", help="Personify's ranker against standard baselines")
+    e.add_argument("--dataset", required=True, help="folder with items.jsonl and events.jsonl")
+    e.add_argument("--out", required=True, help="folder for report.json, summary.md, report.html")
+    e.add_argument("--split", choices=["user-last", "time"], default="user-last")
+    e.add_argument("--min-value", type=float, default=None, help="positives: value >= this")
+    e.add_argument("--k", default="10,20", help="cut-offs, comma separated")
+    e.add_argument("--seed", type=int, default=0)
+    e.set_defaults(func=eval_recs)
+    p = sub.add_parser("train", help="refit ALS factors and the learned re-ranker")
+    p.add_argument("--seed", type=int, default=0)
+    p.set_defaults(func=train)
     p = sub.add_parser("bench", help="measure throughput and latency on generated data")
     p.add_argument("--items", type=int, default=10_000)
     p.add_argument("--users", type=int, default=1_000)

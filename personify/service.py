@@ -32,6 +32,7 @@ from personify.retrieval.behaviour import BehaviourIndex
 from personify.retrieval.embeddings import Embedder, MiniLMEmbedder
 from personify.retrieval.profile_service import ProfileService
 from personify.retrieval.recommender import Recommender
+from personify.retrieval.trained import TrainedCache
 from personify.retrieval.vectors import VectorIndex, open_chroma
 from personify.settings import Settings
 from personify.store import Store
@@ -63,6 +64,7 @@ class Personify:
         self._agent: PersonalizationAgent | None = None
         self._lock = threading.Lock()
         self.behaviour = BehaviourIndex(self.store.events)
+        self.trained = TrainedCache(settings.data_dir / "models")
 
     # lazily built heavy parts ----------------------------------------------------------
     @property
@@ -93,7 +95,9 @@ class Personify:
 
     @property
     def recommender(self) -> Recommender:
-        return Recommender(self.store, self.vectors, self.behaviour, self.profiles.dislikes)
+        return Recommender(
+            self.store, self.vectors, self.behaviour, self.profiles.dislikes, self.trained
+        )
 
     @property
     def agent(self) -> PersonalizationAgent:
@@ -154,12 +158,25 @@ class Personify:
                     f"{field}: unknown item {event.item_id!r}; add it with POST /v1/items first.",
                     field=field,
                 )
+        return self.ingest(events)
+
+    def ingest(self, events: list[Event]) -> IngestResult:
+        """Store already validated events (items known) and fold them into profiles."""
         kept, dropped = self._respect_consent(events)
         result = self.store.events.append(kept)  # committed: the batch is durable
         self.profiles.apply([e for e in result.stored if e.user_id != ANONYMOUS])
         return IngestResult(
             accepted=len(result.stored), duplicates=result.duplicates, dropped=dropped
         )
+
+    def train(self, seed: int = 0) -> dict[str, Any]:
+        """Refit ALS factors and the learned re-ranker from the event log; the serving
+        path picks them up on its next request (in every worker sharing the data dir)."""
+        from personify.retrieval.training import train
+
+        trained = train(self.store, self.vectors, seed=seed)
+        self.trained.set(trained)
+        return trained.meta
 
     def _respect_consent(self, events: list[Event]) -> tuple[list[Event], int]:
         """Without personalization consent an event is dropped, or, with analytics consent,

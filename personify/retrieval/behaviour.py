@@ -17,10 +17,17 @@ SKIP_TYPES = frozenset({"impression", "dislike"})
 
 
 class BehaviourIndex:
-    def __init__(self, log: EventLog) -> None:
-        self._log = log
+    def __init__(self, log: EventLog | None) -> None:
+        self._log = log  # None: a fixed index built from given entries (training)
         self._lock = threading.Lock()
         self._reset()
+
+    @classmethod
+    def from_entries(cls, entries: list[LogEntry]) -> BehaviourIndex:
+        """An index of these entries only (in time order), not following any log."""
+        index = cls(None)
+        index._apply(sorted(entries, key=lambda e: (e.ts, e.seq)))
+        return index
 
     def _reset(self) -> None:
         self._seq = 0
@@ -28,10 +35,13 @@ class BehaviourIndex:
         self._recent: dict[str, deque[str]] = defaultdict(lambda: deque(maxlen=WINDOW))
         self._co: dict[str, Counter[str]] = defaultdict(Counter)
         self._popularity: Counter[str] = Counter()
+        self._first_seen: dict[str, float] = {}
         self._top_cache: list[tuple[str, float]] | None = None
 
     def refresh(self) -> None:
         """Catch up with the log; one cheap query when nothing changed."""
+        if self._log is None:
+            return
         top, generation = self._log.state()
         with self._lock:
             if generation != self._generation:
@@ -50,6 +60,7 @@ class BehaviourIndex:
             if item is None or entry.type in SKIP_TYPES:
                 continue
             self._popularity[item] += 1
+            self._first_seen.setdefault(item, entry.ts)
             if entry.user_id == ANONYMOUS:
                 continue  # counts for popularity, says nothing about what goes together
             recent = self._recent[entry.user_id]
@@ -69,6 +80,11 @@ class BehaviourIndex:
                 lead = float(top[0][1]) if top else 1.0
                 self._top_cache = [(i, c / lead) for i, c in top]
             return self._top_cache[:n]
+
+    def counts(self, ids: list[str]) -> dict[str, tuple[int, float | None]]:
+        """(interactions, first seen) per item."""
+        with self._lock:
+            return {i: (self._popularity.get(i, 0), self._first_seen.get(i)) for i in ids}
 
     def covisited(self, seeds: list[str], n: int) -> list[tuple[str, float, str]]:
         """Items seen together with the seeds (newest seed weighs most): (id, score, via seed)."""

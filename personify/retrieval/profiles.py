@@ -93,10 +93,7 @@ def fold(
 def features(state: ProfileState, activity: Activity | None, now: datetime) -> ProfileFeatures:
     if activity is None or activity.total == 0:
         return ProfileFeatures()
-    positive = {c: v for c, v in state.affinity.items() if v > 0}
-    share = sum(positive.values()) or 1.0
-    ranked = sorted(positive.items(), key=lambda kv: -kv[1])
-    normalised = {c: round(v / share, 4) for c, v in ranked}
+    normalised = shares(state.affinity)
     return ProfileFeatures(
         events_7d=activity.last_7d,
         events_30d=activity.last_30d,
@@ -107,6 +104,14 @@ def features(state: ProfileState, activity: Activity | None, now: datetime) -> P
         category_affinity=normalised,
         top_categories=list(normalised)[:3],
     )
+
+
+def shares(affinity: Mapping[str, float]) -> dict[str, float]:
+    """Each category's share of the positive weight, largest first."""
+    positive = {c: v for c, v in affinity.items() if v > 0}
+    total = sum(positive.values()) or 1.0
+    ranked = sorted(positive.items(), key=lambda kv: -kv[1])
+    return {c: round(v / total, 4) for c, v in ranked}
 
 
 def vector(state: ProfileState) -> np.ndarray | None:

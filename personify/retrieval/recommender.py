@@ -1,20 +1,57 @@
-"""Candidate generation, filtering and re-ranking: the recommendation path (no LLM)."""
+"""The recommendation path (no LLM): generate candidates, filter, rank, diversify.
+
+Ranking uses the LambdaMART model from `personify train` when one exists and the user
+has history; otherwise (and for cold-start users) a fixed blend of generator scores."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from typing import Any
+import time
+from collections.abc import Callable, Mapping, Sequence
 
 import numpy as np
 
 from personify.domain import Candidate, Profile
 from personify.retrieval.behaviour import BehaviourIndex
-from personify.retrieval.profiles import chat_list, event_weight
-from personify.retrieval.ranking import Pooled, avoid, blend, mmr
-from personify.retrieval.vectors import Neighbour, VectorIndex
+from personify.retrieval.candidates import UserView, features, generate
+from personify.retrieval.factors import FactorModel
+from personify.retrieval.profiles import chat_list
+from personify.retrieval.ranking import avoid, blend, mmr
+from personify.retrieval.trained import Trained, TrainedCache
+from personify.retrieval.vectors import VectorIndex
 from personify.store import Store
 
-POOL = 60  # candidates per generator
+
+class LiveSources:
+    """The generators' data when serving: Chroma and the live behaviour index."""
+
+    def __init__(
+        self,
+        vectors: VectorIndex,
+        behaviour: BehaviourIndex,
+        factors: FactorModel | None,
+        category: str | None,
+    ) -> None:
+        self._vectors = vectors
+        self._behaviour = behaviour
+        self.factors = factors
+        # Availability is checked against the catalog later: a metadata filter on every
+        # Chroma query would make it several times slower.
+        self._where = {"category": category} if category else None
+
+    def similar(self, vector: np.ndarray, n: int) -> list[tuple[str, float]]:
+        return [(h.id, h.similarity) for h in self._vectors.similar_items(vector, n, self._where)]
+
+    def item_vectors(self, ids: Sequence[str]) -> Mapping[str, np.ndarray]:
+        return self._vectors.item_vectors(ids)
+
+    def covisited(self, seeds: list[str], n: int) -> list[tuple[str, float, str]]:
+        return self._behaviour.covisited(seeds, n)
+
+    def popular(self, n: int) -> list[tuple[str, float]]:
+        return self._behaviour.popular(n)
+
+    def counts(self, ids: Sequence[str]) -> dict[str, tuple[int, float | None]]:
+        return self._behaviour.counts(list(ids))
 
 
 class Recommender:
@@ -24,11 +61,13 @@ class Recommender:
         vectors: VectorIndex,
         behaviour: BehaviourIndex,
         dislikes: Callable[[str], np.ndarray | None],
+        trained: TrainedCache | None = None,
     ) -> None:
         self._store = store
         self._vectors = vectors
         self._behaviour = behaviour
         self._dislikes = dislikes  # a user's embedded stated dislikes
+        self._trained = trained
 
     def recommend(
         self,
@@ -41,6 +80,7 @@ class Recommender:
     ) -> list[Candidate]:
         """Ranked candidates with reasons. Raises nothing for a user with no history."""
         self._behaviour.refresh()
+        trained = self._trained.get() if self._trained is not None else Trained()
         personal = profile.personalized  # without consent: no history, profile or affinity
         history = (
             self._store.events.history([profile.user_id]).get(profile.user_id, [])
@@ -50,53 +90,43 @@ class Recommender:
         seen = (self._store.events.seen_items(profile.user_id) if personal else set()) | set(
             exclude
         )
-        seeds = [e.item_id for e in history if e.item_id and event_weight(e) > 0]
-        pool: dict[str, Pooled] = {}
-
-        def add(item_id: str, source: str, score: float, reason: str) -> None:
-            if item_id not in seen:
-                pool.setdefault(item_id, Pooled(item_id)).add(source, score, reason)
-
-        hits: list[Neighbour] = []
-        has_vector = personal and profile.has_vector
-        vector = self._vectors.profile_vector(profile.user_id) if has_vector else None
+        vector = (
+            self._vectors.profile_vector(profile.user_id)
+            if personal and profile.has_vector
+            else None
+        )
         if query_vector is not None:
             vector = query_vector if vector is None else _normalise(vector + 1.5 * query_vector)
-        if vector is not None:
-            # Availability is checked against the catalog below: a metadata filter here
-            # would make every Chroma query several times slower.
-            where: dict[str, Any] | None = {"category": category} if category else None
-            reason = (
-                "Matches what you asked about"
-                if query_vector is not None
-                else ("Close to what you have used" if seeds else "Fits your stated interests")
-            )
-            hits = self._vectors.similar_items(vector, POOL + len(seen), where)
-            for hit in hits:
-                add(hit.id, "vector", hit.similarity, reason)
-        covisited = self._behaviour.covisited(seeds, POOL)
-        popular = self._behaviour.popular(POOL)
-        items = self._store.catalog.get_many(
-            [h.id for h in hits]
-            + [i for i, _, _ in covisited]
-            + [via for _, _, via in covisited]  # seeds: their titles word the reason
-            + [i for i, _ in popular]
+        view = UserView(
+            history=history,
+            seen=seen,
+            vector=vector,
+            affinity=profile.features.category_affinity,
+            now=time.time(),
         )
-        for item_id, score, via in covisited:
-            title = items[via].title if via in items else via
-            add(item_id, "covisit", score, f"Often used together with {title}")
-        for item_id, score in popular:
-            add(item_id, "popular", score, "Popular with other users")
+        if query_vector is not None:
+            reason = "Matches what you asked about"
+        else:
+            reason = "Close to what you have used" if view.seeds else "Fits your stated interests"
+        sources = LiveSources(self._vectors, self._behaviour, trained.factors, category)
+        generated = generate(view, sources, vector_reason=reason)
+        pool = generated.pool
+        items = self._store.catalog.get_many([*pool, *generated.via.values()])
+        titles = {i: item.title for i, item in items.items()}
         items = {
             i: item
             for i, item in items.items()
-            if item.available and (category is None or item.category == category)
+            if i in pool and item.available and (category is None or item.category == category)
         }
-        pool = {i: p for i, p in pool.items() if i in items}
-        categories = {i: item.category for i, item in items.items()}
-        affinity = profile.features.category_affinity
-        scores = blend(pool, affinity, categories, cold=not seeds)
-        item_vectors = self._vectors.item_vectors(list(pool))
+        ids = [i for i in pool if i in items]
+        categories = {i: items[i].category for i in ids}
+        if trained.ranker is not None and view.seeds and ids:
+            rows = features(view, generated, ids, categories, sources)
+            scores = _spread(dict(zip(ids, trained.ranker.score(rows), strict=True)))
+        else:
+            kept = {i: pool[i] for i in ids}
+            scores = blend(kept, view.affinity, categories, cold=not view.seeds)
+        item_vectors = self._vectors.item_vectors(ids)
         dislikes = (
             self._dislikes(profile.user_id) if chat_list(profile.traits, "chat_dislikes") else None
         )
@@ -106,7 +136,8 @@ class Recommender:
         top_categories = set(profile.features.top_categories[:2])
         out = []
         for item_id in ranked:
-            reasons = list(pool[item_id].reasons)
+            via = titles.get(generated.via.get(item_id, ""), "")
+            reasons = [r.format(via=via) for r in pool[item_id].reasons]
             if categories[item_id] in top_categories:
                 reasons.append(f"In {categories[item_id]}, one of your most used areas")
             out.append(
@@ -118,6 +149,15 @@ class Recommender:
                 )
             )
         return out
+
+
+def _spread(scores: dict[str, float]) -> dict[str, float]:
+    """Learned scores are unbounded: map them onto [0, 1] for MMR and the response."""
+    if not scores:
+        return scores
+    low, high = min(scores.values()), max(scores.values())
+    span = (high - low) or 1.0
+    return {i: (s - low) / span for i, s in scores.items()}
 
 
 def _normalise(vector: np.ndarray) -> np.ndarray:

@@ -69,6 +69,12 @@ class Catalog:
             for row in conn.execute(select(items).order_by(items.c.id)):
                 yield _row_to_item(row)
 
+    def categories(self) -> dict[str, str]:
+        """Every item id with its category (training reads the whole catalog at once)."""
+        with self._engine.connect() as conn:
+            rows = conn.execute(select(items.c.id, items.c.category).order_by(items.c.id))
+            return {item_id: category for item_id, category in rows}
+
     def count(self) -> int:
         with self._engine.connect() as conn:
             return int(conn.scalar(select(func.count()).select_from(items)) or 0)

@@ -201,6 +201,12 @@ class EventLog:
                     )
         return found
 
+    def users(self) -> list[str]:
+        """Every user with at least one event (anonymous aggregates excluded)."""
+        query = select(events.c.user_id).where(events.c.user_id != ANONYMOUS).distinct()
+        with self._engine.connect() as conn:
+            return sorted(conn.scalars(query))
+
     def user_exists(self, user_id: str) -> bool:
         query = select(events.c.seq).where(events.c.user_id == user_id).limit(1)
         with self._engine.connect() as conn:

@@ -1,0 +1,149 @@
+"""Evaluation datasets in one neutral format: a folder of JSON Lines files.
+
+    items.jsonl   {"id", "title", "description"?, "category"?, "tags"?, "attributes"?}
+    events.jsonl  {"user_id", "item_id", "type", "timestamp"?, "value"?}
+    users.jsonl   {"user_id", "traits"}   (optional)
+
+Without timestamps, file order is time. Nothing here knows about any one dataset."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from personify.domain import Item
+from personify.errors import InputError
+
+# Events without a timestamp are placed one second apart from here, in file order.
+SYNTHETIC_START = 1_600_000_000.0
+
+
+@dataclass(frozen=True, kw_only=True)
+class Interaction:
+    user_id: str
+    item_id: str
+    type: str
+    ts: float
+    value: float | None
+    order: int  # position in the file: breaks ties in time
+
+
+@dataclass(kw_only=True)
+class Dataset:
+    path: Path
+    items: list[Item]
+    interactions: list[Interaction]
+    traits: dict[str, dict[str, Any]] = field(default_factory=dict)
+    synthetic_time: bool = False  # True when the file had no timestamps
+
+    @property
+    def item_ids(self) -> list[str]:
+        return [item.id for item in self.items]
+
+
+def read_jsonl(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
+    with path.open(encoding="utf-8") as handle:
+        for number, line in enumerate(handle, start=1):
+            if not line.strip():
+                continue
+            try:
+                record = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise InputError(f"{path.name} line {number}: not JSON ({exc.msg}).") from exc
+            if not isinstance(record, dict):
+                raise InputError(f"{path.name} line {number}: expected a JSON object.")
+            yield number, record
+
+
+def load_dataset(folder: Path) -> Dataset:
+    folder = Path(folder)
+    for name in ("items.jsonl", "events.jsonl"):
+        if not (folder / name).is_file():
+            raise InputError(
+                f"--dataset {folder}: no {name} there. A dataset folder holds items.jsonl and "
+                "events.jsonl (see `personify eval convert` for goodbooks).",
+                field="dataset",
+            )
+    items = [_item(folder / "items.jsonl", n, r) for n, r in read_jsonl(folder / "items.jsonl")]
+    known = {item.id for item in items}
+    interactions: list[Interaction] = []
+    synthetic = False
+    for order, (number, record) in enumerate(read_jsonl(folder / "events.jsonl")):
+        interaction = _interaction(number, record, order, known)
+        synthetic = synthetic or record.get("timestamp") is None
+        interactions.append(interaction)
+    if not interactions:
+        raise InputError(f"{folder / 'events.jsonl'}: no events.", field="dataset")
+    traits: dict[str, dict[str, Any]] = {}
+    if (folder / "users.jsonl").is_file():
+        for number, record in read_jsonl(folder / "users.jsonl"):
+            if not isinstance(record.get("user_id"), str | int) or not isinstance(
+                record.get("traits", {}), dict
+            ):
+                raise InputError(f"users.jsonl line {number}: needs a user_id and a traits object.")
+            traits[str(record["user_id"])] = record.get("traits", {})
+    interactions.sort(key=lambda i: (i.ts, i.order))
+    return Dataset(
+        path=folder,
+        items=items,
+        interactions=interactions,
+        traits=traits,
+        synthetic_time=synthetic,
+    )
+
+
+def _item(path: Path, number: int, record: dict[str, Any]) -> Item:
+    fields = {
+        "id": str(record.get("id", "")),
+        "title": record.get("title"),
+        "description": record.get("description") or "",
+        "category": record.get("category") or "general",
+        "tags": record.get("tags") or [],
+        "attributes": record.get("attributes") or {},
+    }
+    try:
+        return Item.model_validate(fields)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        name = ".".join(str(p) for p in err["loc"])
+        raise InputError(f"{path.name} line {number}: {name}: {err['msg']}") from exc
+
+
+def _interaction(number: int, record: dict[str, Any], order: int, known: set[str]) -> Interaction:
+    where = f"events.jsonl line {number}"
+    for name in ("user_id", "item_id"):
+        if not isinstance(record.get(name), str | int) or str(record[name]) == "":
+            raise InputError(f"{where}: {name} is required (a string).")
+    item_id = str(record["item_id"])
+    if item_id not in known:
+        raise InputError(f"{where}: item_id {item_id!r} is not in items.jsonl.")
+    value = record.get("value")
+    if value is not None and not isinstance(value, int | float):
+        raise InputError(f"{where}: value must be a number, got {value!r}.")
+    return Interaction(
+        user_id=str(record["user_id"]),
+        item_id=item_id,
+        type=str(record.get("type") or "view"),
+        ts=_timestamp(record.get("timestamp"), order, where),
+        value=float(value) if value is not None else None,
+        order=order,
+    )
+
+
+def _timestamp(raw: Any, order: int, where: str) -> float:
+    if raw is None:
+        return SYNTHETIC_START + order
+    if isinstance(raw, int | float):
+        return float(raw) / 1000.0 if raw > 1e11 else float(raw)  # milliseconds or seconds
+    try:
+        return datetime.fromisoformat(str(raw)).timestamp()
+    except ValueError as exc:
+        raise InputError(
+            f"{where}: timestamp {raw!r} is neither epoch seconds/ms nor ISO 8601."
+        ) from exc

@@ -1,0 +1,236 @@
+"""`personify eval recs`: Personify's ranker against popularity, item-kNN and ALS, trained
+on one split and scored on the same users, with slices, intervals and reports.
+
+Personify is scored through the service facade the API calls (`Personify.recommend`),
+after its own `train` step, in a throwaway data dir: nothing is reimplemented here."""
+
+from __future__ import annotations
+
+import tempfile
+import time
+from collections import Counter
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from tqdm import tqdm
+
+from personify.domain import Event
+from personify.evals import baselines, metrics
+from personify.evals.dataset import Dataset, Interaction
+from personify.evals.split import Split, split
+from personify.settings import load_settings
+
+SYSTEMS = ("personify", "popularity", "itemknn", "als")
+SLICES = ("all", "cold", "warm")
+INGEST_BATCH = 5000
+
+
+class Timer:
+    def __init__(self) -> None:
+        self.seconds: dict[str, float] = {}
+
+    @contextmanager
+    def __call__(self, step: str) -> Iterator[None]:
+        started = time.perf_counter()
+        yield
+        self.seconds[step] = round(time.perf_counter() - started, 2)
+
+
+def evaluate_recs(
+    dataset: Dataset,
+    *,
+    how: str = "user-last",
+    min_value: float | None = None,
+    ks: Sequence[int] = (10, 20),
+    seed: int = 0,
+    progress: bool = True,
+    workdir: Path | None = None,
+) -> dict[str, Any]:
+    timer = Timer()
+    depth = max(ks)
+    with timer("split"):
+        data = split(dataset.interactions, how=how, min_value=min_value, seed=seed)
+    users = data.users
+    item_ids = dataset.item_ids
+    lists: dict[str, list[list[str]]] = {}
+    with timer("popularity"):
+        popular = baselines.Popularity(data.train)
+        lists["popularity"] = [popular.recommend(u, depth) for u in users]
+    with timer("itemknn"):
+        knn = baselines.item_knn(data.train, item_ids, popular)
+        lists["itemknn"] = knn.recommend_many(users, depth)
+    with timer("als_search"):
+        inner = split(data.train, how=how, min_value=min_value, seed=seed, simulate_cold=False)
+        best, trials = baselines.search_als(
+            inner.train, inner.test, item_ids, seed, min_value, _mean_ndcg10
+        )
+    with timer("als"):
+        als = baselines.als(data.train, item_ids, popular, best, seed, min_value)
+        lists["als"] = als.recommend_many(users, depth)
+    with tempfile.TemporaryDirectory(dir=workdir) as folder:
+        lists["personify"], vectors, trained = _personify(
+            dataset, data, users, depth, seed, Path(folder), timer, progress
+        )
+    with timer("metrics"):
+        results, intervals = _score(data, users, lists, ks, vectors, item_ids, seed)
+    return {
+        "dataset": str(dataset.path),
+        "settings": {
+            "split": how,
+            "min_value": min_value,
+            "k": list(ks),
+            "seed": seed,
+            "synthetic_time": dataset.synthetic_time,
+        },
+        "counts": {
+            "items": len(item_ids),
+            "interactions": len(dataset.interactions),
+            "train_interactions": len(data.train),
+            "scored_users": {s: len(_slice(data, users, s)) for s in SLICES},
+            "simulated_cold": len(data.simulated_cold),
+        },
+        "results": results,
+        "intervals": intervals,
+        "als_search": {"best": best, "trials": trials},
+        "personify_training": trained,
+        "timings_s": timer.seconds,
+    }
+
+
+def _personify(
+    dataset: Dataset,
+    data: Split,
+    users: list[str],
+    depth: int,
+    seed: int,
+    folder: Path,
+    timer: Timer,
+    progress: bool,
+) -> tuple[list[list[str]], dict[str, np.ndarray], dict[str, Any]]:
+    from personify.service import Personify
+
+    service = Personify(load_settings(data_dir=folder, chroma_url="", database_url=""))
+    try:
+        with timer("personify_index"):
+            items = dataset.items
+            for start in _bar(range(0, len(items), 500), progress, "embed items", 500, len(items)):
+                service.index_items(items[start : start + 500])
+            vectors = service.vectors.item_vectors(dataset.item_ids)
+        with timer("personify_ingest"):
+            events = _events(data.train)
+            for start in _bar(
+                range(0, len(events), INGEST_BATCH), progress, "ingest", INGEST_BATCH, len(events)
+            ):
+                service.ingest(events[start : start + INGEST_BATCH])
+            known = set(service.store.events.users())
+            for user in users:
+                traits = dataset.traits.get(user, {})
+                if traits or user not in known:  # a new user is created the API's way
+                    service.put_traits(user, traits)
+        with timer("personify_train"):
+            trained = service.train(seed=seed)
+        with timer("personify_recommend"):
+            lists = [
+                [c.item.id for c in service.recommend(u, depth)]
+                for u in _bar(users, progress, "recommend")
+            ]
+    finally:
+        service.close()
+    return lists, vectors, trained
+
+
+def _events(train: list[Interaction]) -> list[Event]:
+    """Training interactions as events, moved in time so the newest is an hour old (the
+    profile reads recent history; gaps between events are kept)."""
+    shift = time.time() - 3600 - max(i.ts for i in train) if train else 0.0
+    return [
+        Event(
+            event_id=f"eval-{i.order}",
+            user_id=i.user_id,
+            type=i.type,
+            item_id=i.item_id,
+            properties={"value": i.value} if i.value is not None else {},
+            timestamp=datetime.fromtimestamp(i.ts + shift, UTC),
+        )
+        for i in train
+    ]
+
+
+def _score(
+    data: Split,
+    users: list[str],
+    lists: dict[str, list[list[str]]],
+    ks: Sequence[int],
+    vectors: dict[str, np.ndarray],
+    item_ids: list[str],
+    seed: int,
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    popularity: Counter[str] = Counter()
+    for _user, item in {(i.user_id, i.item_id) for i in data.train}:
+        popularity[item] += 1
+    train_users = len({i.user_id for i in data.train})
+    results: dict[str, Any] = {}
+    intervals: dict[str, Any] = {}
+    for system, ranked in lists.items():
+        by_user = dict(zip(users, ranked, strict=True))
+        results[system], intervals[system] = {}, {}
+        for name in SLICES:
+            members = _slice(data, users, name)
+            chosen = [by_user[u] for u in members]
+            values: dict[str, float] = {}
+            spans: dict[str, list[float]] = {}
+            for k in ks:
+                rows = [metrics.per_user(by_user[u], data.test[u], k) for u in members]
+                for metric in (f"recall@{k}", f"ndcg@{k}", f"mrr@{k}", f"hit@{k}"):
+                    column = np.array([r[metric] for r in rows], dtype=np.float64)
+                    values[metric] = round(float(column.mean()), 4) if len(column) else 0.0
+                    if metric.startswith(("ndcg", "recall")):
+                        low, high = metrics.bootstrap(column, seed)
+                        spans[metric] = [round(low, 4), round(high, 4)]
+                values[f"coverage@{k}"] = round(metrics.coverage(chosen, k, len(item_ids)), 4)
+                values[f"diversity@{k}"] = round(
+                    metrics.intra_list_diversity(chosen, k, vectors), 4
+                )
+                values[f"novelty@{k}"] = round(
+                    metrics.novelty(chosen, k, popularity, train_users), 4
+                )
+            values["users"] = len(members)
+            results[system][name] = values
+            intervals[system][name] = spans
+    return results, intervals
+
+
+def _slice(data: Split, users: list[str], name: str) -> list[str]:
+    if name == "cold":
+        return [u for u in users if u in data.cold]
+    if name == "warm":
+        return [u for u in users if u not in data.cold]
+    return users
+
+
+def _mean_ndcg10(lists: list[list[str]], relevant: list[set[str]]) -> float:
+    scores = [
+        metrics.per_user(r, rel, 10)["ndcg@10"] for r, rel in zip(lists, relevant, strict=True)
+    ]
+    return float(np.mean(scores)) if scores else 0.0
+
+
+def _bar(
+    iterable: Sequence[Any],
+    enabled: bool,
+    label: str,
+    step: int = 1,
+    total: int | None = None,
+) -> Iterator[Any]:
+    """A progress bar over the iterable (counting `step` units per element)."""
+    if not enabled:
+        yield from iterable
+        return
+    with tqdm(total=total or len(iterable), desc=label, unit="") as bar:
+        for element in iterable:
+            yield element
+            bar.update(min(step, bar.total - bar.n))

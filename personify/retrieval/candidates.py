@@ -1,0 +1,179 @@
+"""Candidate generation and candidate features: one code path for serving and training.
+
+Five generators each propose up to POOL items: the profile vector's nearest items, the
+items nearest to what the user touched last, co-visitation, ALS factors and popularity.
+`Sources` hides where their data lives: Chroma and the live indexes when serving, exact
+in-memory search over a past slice of the log when `personify train` builds examples."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Protocol
+
+import numpy as np
+
+from personify.retrieval.factors import FactorModel
+from personify.retrieval.profiles import DAY, event_weight
+from personify.retrieval.ranking import Pooled
+from personify.store.events import LogEntry
+
+POOL = 60  # candidates per generator
+RECENT = 3  # the "recent items" generator looks at this many of the newest positive items
+GENERATORS = ("vector", "recent", "covisit", "als", "popular")
+FEATURES = (
+    *(f"{g}_rank" for g in GENERATORS),
+    "vector_sim",
+    "recent_sim",
+    "covisit_score",
+    "als_score",
+    "log_popularity",
+    "item_age_days",
+    "category_affinity",
+    "category_recent",
+    "history_length",
+    "sources",
+)
+
+
+class Sources(Protocol):
+    """What the generators read. Scores are similarities or shares; higher is better."""
+
+    factors: FactorModel | None
+
+    def similar(self, vector: np.ndarray, n: int) -> list[tuple[str, float]]: ...
+
+    def item_vectors(self, ids: Sequence[str]) -> Mapping[str, np.ndarray]: ...
+
+    def covisited(self, seeds: list[str], n: int) -> list[tuple[str, float, str]]: ...
+
+    def popular(self, n: int) -> list[tuple[str, float]]: ...
+
+    def counts(self, ids: Sequence[str]) -> dict[str, tuple[int, float | None]]:
+        """(interactions, first seen epoch seconds or None) per item."""
+        ...
+
+
+@dataclass(kw_only=True)
+class UserView:
+    """A user as the ranker sees them at one moment."""
+
+    history: list[LogEntry]  # oldest first
+    seen: set[str]
+    vector: np.ndarray | None  # the profile vector (stated interests included)
+    affinity: Mapping[str, float]  # category -> share of positive weight
+    now: float
+    seeds: list[str] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.seeds = [e.item_id for e in self.history if e.item_id and event_weight(e) > 0]
+
+
+@dataclass(kw_only=True)
+class Generated:
+    pool: dict[str, Pooled]
+    ranks: dict[str, dict[str, int]]  # item -> generator -> rank (0 = first)
+    covisit: dict[str, float]  # co-visitation score of every item it reached
+    recent_vector: np.ndarray | None
+    user_factors: np.ndarray | None
+    via: dict[str, str]  # item -> the seed co-visitation reached it from
+
+
+def recent_vector(view: UserView, sources: Sources) -> np.ndarray | None:
+    recent = list(dict.fromkeys(reversed(view.seeds)))[:RECENT]
+    vectors = sources.item_vectors(recent)
+    rows = [vectors[i] for i in recent if i in vectors]
+    return _unit(np.mean(rows, axis=0)) if rows else None
+
+
+def generate(view: UserView, sources: Sources, *, vector_reason: str) -> Generated:
+    pool: dict[str, Pooled] = {}
+    ranks: dict[str, dict[str, int]] = {}
+    extra = len(view.seen)
+
+    def add(source: str, found: Sequence[tuple[str, float]], reason: str) -> None:
+        rank = 0
+        for item_id, score in found:
+            if item_id in view.seen:
+                continue
+            pool.setdefault(item_id, Pooled(item_id)).add(source, score, reason)
+            ranks.setdefault(item_id, {})[source] = rank
+            rank += 1
+            if rank >= POOL:
+                break
+
+    if view.vector is not None:
+        add("vector", sources.similar(view.vector, POOL + extra), vector_reason)
+    recent = recent_vector(view, sources) if view.seeds else None
+    if recent is not None:
+        add("recent", sources.similar(recent, POOL + extra), "Close to what you opened last")
+    covisited = sources.covisited(view.seeds, 5 * POOL) if view.seeds else []
+    add("covisit", [(i, s) for i, s, _ in covisited], "Often used together with {via}")
+    factors = None
+    if sources.factors is not None and view.seeds:
+        factors = sources.factors.user_vector(view.history)
+        if factors is not None:
+            found = sources.factors.top(factors, POOL, view.seen)
+            add("als", found, "Liked by people with similar taste")
+    add("popular", sources.popular(POOL + extra), "Popular with other users")
+    return Generated(
+        pool=pool,
+        ranks=ranks,
+        covisit={i: s for i, s, _ in covisited},
+        recent_vector=recent,
+        user_factors=factors,
+        via={i: v for i, _, v in covisited},
+    )
+
+
+def features(
+    view: UserView,
+    generated: Generated,
+    ids: Sequence[str],
+    categories: Mapping[str, str],
+    sources: Sources,
+) -> np.ndarray:
+    """One row per candidate, columns in FEATURES order; NaN where a value does not apply."""
+    vectors = sources.item_vectors(ids)
+    counts = sources.counts(ids)
+    als = (
+        sources.factors.item_scores(generated.user_factors, ids)
+        if sources.factors is not None and generated.user_factors is not None
+        else {}
+    )
+    recent_categories = {categories.get(e.item_id or "") for e in view.history[-10:]}
+    history_length = math.log1p(len(view.seeds))
+    rows = np.full((len(ids), len(FEATURES)), np.nan, dtype=np.float32)
+    nan = float("nan")
+    for row, item_id in enumerate(ids):
+        ranks = generated.ranks.get(item_id, {})
+        vector = vectors.get(item_id)
+        count, first_seen = counts.get(item_id, (0, None))
+        category = categories.get(item_id, "")
+        values = [float(ranks[g]) if g in ranks else nan for g in GENERATORS]
+        values += [
+            _cos(view.vector, vector),
+            _cos(generated.recent_vector, vector),
+            generated.covisit.get(item_id, 0.0),
+            als.get(item_id, nan),
+            math.log1p(count),
+            (view.now - first_seen) / DAY if first_seen is not None else nan,
+            view.affinity.get(category, 0.0),
+            1.0 if category in recent_categories else 0.0,
+            history_length,
+            float(len(ranks)),
+        ]
+        rows[row] = values
+    return rows
+
+
+def _cos(a: np.ndarray | None, b: np.ndarray | None) -> float:
+    if a is None or b is None:
+        return float("nan")
+    return float(a @ b / ((np.linalg.norm(a) * np.linalg.norm(b)) or 1.0))
+
+
+def _unit(values: np.ndarray) -> np.ndarray:
+    norm = float(np.linalg.norm(values))
+    return (values / norm if norm else values).astype(np.float32)

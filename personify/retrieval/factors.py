@@ -1,0 +1,124 @@
+"""Collaborative filtering factors: ALS from the `implicit` library, fitted on the event log.
+
+Item factors are learned by `personify train`; a user's factors are solved on the fly from
+their current history, so new events count at once without refitting."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+import numpy as np
+from scipy.sparse import csr_matrix
+
+from personify.retrieval.profiles import event_weight
+from personify.store.events import LogEntry
+
+FACTORS = 64
+REGULARIZATION = 0.1
+ALPHA = 2.0
+ITERATIONS = 15
+
+
+class FactorModel:
+    def __init__(self, model: object, item_ids: Sequence[str]) -> None:
+        self._model = model
+        self.item_ids = list(item_ids)
+        self._index = {item: n for n, item in enumerate(self.item_ids)}
+        self._item_factors = np.asarray(model.item_factors, dtype=np.float32)  # type: ignore[attr-defined]
+
+    @classmethod
+    def fit(
+        cls,
+        histories: Iterable[Sequence[LogEntry]],
+        item_ids: Sequence[str],
+        *,
+        factors: int = FACTORS,
+        regularization: float = REGULARIZATION,
+        alpha: float = ALPHA,
+        seed: int = 0,
+    ) -> FactorModel:
+        from implicit.als import AlternatingLeastSquares
+
+        index = {item: n for n, item in enumerate(item_ids)}
+        rows: list[int] = []
+        cols: list[int] = []
+        weights: list[float] = []
+        user = 0
+        for history in histories:
+            confidence = _confidence(history, index)
+            if not confidence:
+                continue
+            for col, weight in confidence.items():
+                rows.append(user)
+                cols.append(col)
+                weights.append(weight)
+            user += 1
+        matrix = csr_matrix(
+            (np.asarray(weights, dtype=np.float32), (rows, cols)),
+            shape=(max(user, 1), len(item_ids)),
+        )
+        model = AlternatingLeastSquares(
+            factors=factors,
+            regularization=regularization,
+            alpha=alpha,
+            iterations=ITERATIONS,
+            random_state=seed,
+        )
+        model.fit(matrix, show_progress=False)
+        return cls(model, item_ids)
+
+    def user_vector(self, history: Sequence[LogEntry]) -> np.ndarray | None:
+        """The user's factors given their history (None without a known positive item)."""
+        confidence = _confidence(history, self._index)
+        if not confidence:
+            return None
+        cols = list(confidence)
+        row = csr_matrix(
+            (np.asarray([confidence[c] for c in cols], dtype=np.float32), ([0] * len(cols), cols)),
+            shape=(1, len(self.item_ids)),
+        )
+        vector = self._model.recalculate_user(0, row)  # type: ignore[attr-defined]
+        return np.asarray(vector, dtype=np.float32).reshape(-1)
+
+    def scores(self, user_vector: np.ndarray) -> np.ndarray:
+        """Predicted preference for every item, in `item_ids` order."""
+        return self._item_factors @ user_vector
+
+    def item_scores(self, user_vector: np.ndarray, ids: Iterable[str]) -> dict[str, float]:
+        return {
+            i: float(self._item_factors[self._index[i]] @ user_vector)
+            for i in ids
+            if i in self._index
+        }
+
+    def top(self, user_vector: np.ndarray, n: int, exclude: set[str]) -> list[tuple[str, float]]:
+        scores = self.scores(user_vector)
+        count = min(len(scores), n + len(exclude))
+        best = np.argpartition(-scores, count - 1)[:count] if count else np.array([], dtype=int)
+        ranked = sorted(best, key=lambda i: -scores[i])
+        out = [(self.item_ids[i], float(scores[i])) for i in ranked]
+        return [(i, s) for i, s in out if i not in exclude][:n]
+
+    def save(self, path: Path) -> None:
+        self._model.save(str(path))  # type: ignore[attr-defined]
+        path.with_suffix(".items.txt").write_text("\n".join(self.item_ids), encoding="utf-8")
+
+    @classmethod
+    def load(cls, path: Path) -> FactorModel:
+        from implicit.cpu.als import AlternatingLeastSquares
+
+        model = AlternatingLeastSquares.load(str(path))
+        items = path.with_suffix(".items.txt").read_text(encoding="utf-8").split("\n")
+        return cls(model, items)
+
+
+def _confidence(history: Iterable[LogEntry], index: dict[str, int]) -> dict[int, float]:
+    """Summed positive event weights per item (a low rating or a dislike adds nothing)."""
+    out: dict[int, float] = {}
+    for entry in history:
+        col = index.get(entry.item_id or "")
+        weight = event_weight(entry)
+        if col is not None and weight > 0:
+            out[col] = out.get(col, 0.0) + weight
+    return out
