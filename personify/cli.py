@@ -111,6 +111,22 @@ def eval_recs(args: argparse.Namespace, _settings: Settings) -> int:
     return 0
 
 
+def eval_generation(args: argparse.Namespace, settings: Settings) -> int:
+    from personify.evals.dataset import load_dataset
+    from personify.evals.generation import evaluate_generation
+
+    if args.users < 1:
+        raise InputError("--users: give at least 1.", field="users")
+    report = evaluate_generation(
+        load_dataset(Path(args.dataset)), users=args.users, seed=args.seed, settings=settings
+    )
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "report.json").write_text(json.dumps(report, indent=2), encoding="utf-8")
+    print(json.dumps(report["results"]["generation"], indent=2))
+    return 0
+
+
 def _ks(raw: str) -> list[int]:
     try:
         ks = sorted({int(k) for k in raw.split(",") if k.strip()})
@@ -181,6 +197,12 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--k", default="10,20", help="cut-offs, comma separated")
     e.add_argument("--seed", type=int, default=0)
     e.set_defaults(func=eval_recs)
+    e = evals.add_parser("generation", help="the agent's answers: grounding, privacy, speed")
+    e.add_argument("--dataset", required=True, help="folder with items.jsonl and events.jsonl")
+    e.add_argument("--users", type=int, required=True, help="how many users to run")
+    e.add_argument("--out", required=True, help="folder for report.json")
+    e.add_argument("--seed", type=int, default=0)
+    e.set_defaults(func=eval_generation)
     p = sub.add_parser("train", help="refit ALS factors and the learned re-ranker")
     p.add_argument("--seed", type=int, default=0)
     p.set_defaults(func=train)

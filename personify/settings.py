@@ -42,6 +42,10 @@ class Settings(BaseSettings):
     openai_base_url: str | None = None
     openai_api_key: SecretStr | None = None
     openai_model: str | None = None
+    # An OpenAI-compatible endpoint that grades answers in `personify eval generation`.
+    judge_base_url: str | None = None
+    judge_api_key: SecretStr | None = None
+    judge_model: str | None = None
     chroma_url: str = ""
     database_url: str = ""
     prompt_token_budget: int = Field(default=1400, ge=256, le=100_000)

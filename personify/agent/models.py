@@ -99,24 +99,34 @@ def make_chat_model(settings: Settings) -> ChatModel:
 
 @dataclass
 class RecordingChatModel:
-    """Wraps any chat model and keeps every message list it was sent: the evidence for
-    "no PII reached the model" checks, with the real model behind it."""
+    """Wraps any chat model and keeps every message list it was sent and every raw reply:
+    the evidence for "no PII reached the model" and "no invented item" checks, with the
+    real model behind it."""
 
     inner: ChatModel
     history: list[list[BaseMessage]] = field(default_factory=list)
+    replies: list[str] = field(default_factory=list)
+    name: str = field(init=False)
 
-    @property
-    def name(self) -> str:
-        return self.inner.name
+    def __post_init__(self) -> None:
+        self.name = self.inner.name
 
     def complete(
         self, messages: list[BaseMessage], *, json_schema: dict[str, Any] | None = None
     ) -> ModelReply:
         self.history.append(list(messages))
-        return self.inner.complete(messages, json_schema=json_schema)
+        reply = self.inner.complete(messages, json_schema=json_schema)
+        self.replies.append(reply.text)
+        return reply
 
     def stream(
         self, messages: list[BaseMessage], *, json_schema: dict[str, Any] | None = None
     ) -> Iterator[str]:
         self.history.append(list(messages))
-        return self.inner.stream(messages, json_schema=json_schema)
+        chunks: list[str] = []
+        try:
+            for chunk in self.inner.stream(messages, json_schema=json_schema):
+                chunks.append(chunk)
+                yield chunk
+        finally:
+            self.replies.append("".join(chunks))

@@ -13,6 +13,7 @@ from scipy.sparse import csr_matrix
 
 from personify.evals.dataset import Interaction
 from personify.evals.split import is_positive
+from personify.retrieval.factors import single_threaded_blas
 
 NEIGHBOURS = 100  # item-kNN: neighbours kept per item
 # ALS search grid: small and the same for every dataset. Each point trains on all
@@ -78,7 +79,8 @@ class ImplicitModel:
         self._matrix = Matrix.build(train, item_ids)
         self._model = model
         self._fallback = fallback
-        model.fit(self._matrix.data, show_progress=False)  # type: ignore[attr-defined]
+        with single_threaded_blas():
+            model.fit(self._matrix.data, show_progress=False)  # type: ignore[attr-defined]
 
     def recommend(self, user_id: str, n: int) -> list[str]:
         return self.recommend_many([user_id], n)[0]
@@ -88,9 +90,10 @@ class ImplicitModel:
         out: dict[str, list[str]] = {}
         if known:
             rows = np.array([self._matrix.users[u] for u in known])
-            ids, _ = self._model.recommend(  # type: ignore[attr-defined]
-                rows, self._matrix.data[rows], N=n, filter_already_liked_items=True
-            )
+            with single_threaded_blas():
+                ids, _ = self._model.recommend(  # type: ignore[attr-defined]
+                    rows, self._matrix.data[rows], N=n, filter_already_liked_items=True
+                )
             for user, row in zip(known, ids, strict=True):
                 out[user] = [self._matrix.items[i] for i in row if i >= 0]
         return [out.get(u) or self._fallback.recommend(u, n) for u in user_ids]

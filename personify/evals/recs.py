@@ -22,6 +22,7 @@ from personify.domain import Event
 from personify.evals import baselines, metrics
 from personify.evals.dataset import Dataset, Interaction
 from personify.evals.split import Split, split
+from personify.retrieval.embeddings import Embedder
 from personify.settings import load_settings
 
 SYSTEMS = ("personify", "popularity", "itemknn", "als")
@@ -49,6 +50,7 @@ def evaluate_recs(
     seed: int = 0,
     progress: bool = True,
     workdir: Path | None = None,
+    embedder: Embedder | None = None,
 ) -> dict[str, Any]:
     timer = Timer()
     depth = max(ks)
@@ -73,7 +75,7 @@ def evaluate_recs(
         lists["als"] = als.recommend_many(users, depth)
     with tempfile.TemporaryDirectory(dir=workdir) as folder:
         lists["personify"], vectors, trained = _personify(
-            dataset, data, users, depth, seed, Path(folder), timer, progress
+            dataset, data, users, depth, seed, Path(folder), timer, progress, embedder
         )
     with timer("metrics"):
         results, intervals = _score(data, users, lists, ks, vectors, item_ids, seed)
@@ -110,10 +112,12 @@ def _personify(
     folder: Path,
     timer: Timer,
     progress: bool,
+    embedder: Embedder | None,
 ) -> tuple[list[list[str]], dict[str, np.ndarray], dict[str, Any]]:
     from personify.service import Personify
 
-    service = Personify(load_settings(data_dir=folder, chroma_url="", database_url=""))
+    settings = load_settings(data_dir=folder, chroma_url="", database_url="")
+    service = Personify(settings, embedder=embedder)
     try:
         with timer("personify_index"):
             items = dataset.items

@@ -67,11 +67,12 @@ def recs_markdown(report: dict[str, Any]) -> str:
 
 def recs_html(report: dict[str, Any]) -> str:
     results = report["results"]
+    ks = report["settings"]["k"]
     plots = [
         _bars(report, metric, f"{metric} by system and slice (95% bootstrap intervals)")
-        for metric in ("ndcg@10", "recall@20")
+        for metric in (f"ndcg@{min(ks)}", f"recall@{max(ks)}")
     ]
-    plots.append(_slices(report, "ndcg@10"))
+    plots.append(_slices(report, f"ndcg@{min(ks)}"))
     table = recs_markdown(report).split("\n")
     rows = "".join(
         "<tr>"

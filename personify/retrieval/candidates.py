@@ -21,6 +21,7 @@ from personify.store.events import LogEntry
 
 POOL = 60  # candidates per generator
 RECENT = 3  # the "recent items" generator looks at this many of the newest positive items
+SHORT_HISTORY = 3  # users with at most this many positive items are ranked by the cold model
 GENERATORS = ("vector", "recent", "covisit", "als", "popular")
 FEATURES = (
     *(f"{g}_rank" for g in GENERATORS),
@@ -68,6 +69,11 @@ class UserView:
 
     def __post_init__(self) -> None:
         self.seeds = [e.item_id for e in self.history if e.item_id and event_weight(e) > 0]
+
+    @property
+    def segment(self) -> str:
+        """Which learned ranker serves this user: short histories behave differently."""
+        return "cold" if len(set(self.seeds)) <= SHORT_HISTORY else "warm"
 
 
 @dataclass(kw_only=True)

@@ -5,7 +5,9 @@ their current history, so new events count at once without refitting."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import warnings
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -18,6 +20,18 @@ FACTORS = 64
 REGULARIZATION = 0.1
 ALPHA = 2.0
 ITERATIONS = 15
+
+
+@contextmanager
+def single_threaded_blas() -> Iterator[None]:
+    """`implicit` runs its own threads: BLAS threads on top of them only contend (it warns
+    about exactly that). Its kNN models also convert matrices internally, with a warning."""
+    from implicit.utils import ParameterWarning
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(1, "blas"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", ParameterWarning)
+        yield
 
 
 class FactorModel:
@@ -65,7 +79,8 @@ class FactorModel:
             iterations=ITERATIONS,
             random_state=seed,
         )
-        model.fit(matrix, show_progress=False)
+        with single_threaded_blas():
+            model.fit(matrix, show_progress=False)
         return cls(model, item_ids)
 
     def user_vector(self, history: Sequence[LogEntry]) -> np.ndarray | None:

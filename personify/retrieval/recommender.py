@@ -15,10 +15,16 @@ from personify.retrieval.behaviour import BehaviourIndex
 from personify.retrieval.candidates import UserView, features, generate
 from personify.retrieval.factors import FactorModel
 from personify.retrieval.profiles import chat_list
-from personify.retrieval.ranking import avoid, blend, mmr
+from personify.retrieval.ranking import MMR_LAMBDA, avoid, blend, mmr
 from personify.retrieval.trained import Trained, TrainedCache
 from personify.retrieval.vectors import VectorIndex
 from personify.store import Store
+
+
+# Diversity after a trained ranker. Measured on goodbooks: MMR at 0.85 costs about 1% of
+# NDCG@10 for long histories and 21% for short ones, where it diversifies away from the
+# popular picks that serve them best; short histories therefore keep the ranker's order.
+MMR_BY_SEGMENT = {"warm": MMR_LAMBDA, "cold": 1.0}
 
 
 class LiveSources:
@@ -111,8 +117,10 @@ class Recommender:
         sources = LiveSources(self._vectors, self._behaviour, trained.factors, category)
         generated = generate(view, sources, vector_reason=reason)
         pool = generated.pool
-        items = self._store.catalog.get_many([*pool, *generated.via.values()])
+        recent = [e.item_id for e in history[-10:] if e.item_id]  # their categories are a feature
+        items = self._store.catalog.get_many([*pool, *generated.via.values(), *recent])
         titles = {i: item.title for i, item in items.items()}
+        history_categories = {i: items[i].category for i in recent if i in items}
         items = {
             i: item
             for i, item in items.items()
@@ -120,9 +128,10 @@ class Recommender:
         }
         ids = [i for i in pool if i in items]
         categories = {i: items[i].category for i in ids}
-        if trained.ranker is not None and view.seeds and ids:
-            rows = features(view, generated, ids, categories, sources)
-            scores = _spread(dict(zip(ids, trained.ranker.score(rows), strict=True)))
+        ranker = trained.rankers.get(view.segment) if view.seeds else None
+        if ranker is not None and ids:
+            rows = features(view, generated, ids, {**history_categories, **categories}, sources)
+            scores = _spread(dict(zip(ids, ranker.score(rows), strict=True)))
         else:
             kept = {i: pool[i] for i in ids}
             scores = blend(kept, view.affinity, categories, cold=not view.seeds)
@@ -132,7 +141,9 @@ class Recommender:
         )
         if dislikes is not None:
             avoid(scores, item_vectors, dislikes)
-        ranked = mmr(scores, item_vectors, n)
+        ranked = mmr(
+            scores, item_vectors, n, lam=MMR_BY_SEGMENT[view.segment] if ranker else MMR_LAMBDA
+        )
         top_categories = set(profile.features.top_categories[:2])
         out = []
         for item_id in ranked:

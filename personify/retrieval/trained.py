@@ -7,7 +7,7 @@ import json
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -15,19 +15,27 @@ from personify.retrieval.candidates import FEATURES
 from personify.retrieval.factors import FactorModel
 
 FACTORS_FILE = "factors.npz"
-RANKER_FILE = "ranker.txt"
+SEGMENTS = ("warm", "cold")  # one ranker per segment: ranker-warm.txt, ranker-cold.txt
 META_FILE = "meta.json"  # written last: its presence means a complete training
 
 
+class Ranker(Protocol):
+    def score(self, rows: np.ndarray) -> np.ndarray: ...
+
+    def save(self, folder: Path, segment: str) -> None: ...
+
+
 class LearnedRanker:
+    """A LightGBM LambdaMART booster over the FEATURES columns."""
+
     def __init__(self, booster: Any) -> None:
         self._booster = booster
 
     def score(self, rows: np.ndarray) -> np.ndarray:
         return np.asarray(self._booster.predict(rows), dtype=np.float64)
 
-    def save(self, path: Path) -> None:
-        self._booster.save_model(str(path))
+    def save(self, folder: Path, segment: str) -> None:
+        self._booster.save_model(str(folder / f"ranker-{segment}.txt"))
 
     @classmethod
     def load(cls, path: Path) -> LearnedRanker:
@@ -36,10 +44,26 @@ class LearnedRanker:
         return cls(lightgbm.Booster(model_file=str(path)))
 
 
+class FeatureRanker:
+    """Orders by one feature: kept for a segment where no learned model beat it on the
+    queries held out during training (short histories, where popularity is hard to beat)."""
+
+    def __init__(self, feature: str) -> None:
+        self.feature = feature
+        self._column = FEATURES.index(feature)
+
+    def score(self, rows: np.ndarray) -> np.ndarray:
+        return np.nan_to_num(rows[:, self._column].astype(np.float64), nan=-1e9)
+
+    def save(self, folder: Path, segment: str) -> None:
+        path = folder / f"ranker-{segment}.json"
+        path.write_text(json.dumps({"feature": self.feature}), encoding="utf-8")
+
+
 @dataclass
 class Trained:
     factors: FactorModel | None = None
-    ranker: LearnedRanker | None = None
+    rankers: dict[str, Ranker] = field(default_factory=dict)
     meta: dict[str, Any] = field(default_factory=dict)
 
 
@@ -52,8 +76,8 @@ def save(folder: Path, trained: Trained) -> None:
     staging.mkdir()
     if trained.factors is not None:
         trained.factors.save(staging / FACTORS_FILE)
-    if trained.ranker is not None:
-        trained.ranker.save(staging / RANKER_FILE)
+    for segment, ranker in trained.rankers.items():
+        ranker.save(staging, segment)
     meta = {**trained.meta, "features": list(FEATURES)}
     (staging / META_FILE).write_text(json.dumps(meta, indent=2), encoding="utf-8")
     old = folder.with_name(folder.name + ".old")
@@ -74,8 +98,14 @@ def load(folder: Path) -> Trained:
     if meta.get("features") != list(FEATURES):
         return Trained(meta={"stale": "features changed since training; run personify train"})
     factors = FactorModel.load(folder / FACTORS_FILE) if (folder / FACTORS_FILE).is_file() else None
-    ranker = LearnedRanker.load(folder / RANKER_FILE) if (folder / RANKER_FILE).is_file() else None
-    return Trained(factors=factors, ranker=ranker, meta=meta)
+    rankers: dict[str, Ranker] = {}
+    for segment in SEGMENTS:
+        if (folder / f"ranker-{segment}.txt").is_file():
+            rankers[segment] = LearnedRanker.load(folder / f"ranker-{segment}.txt")
+        elif (folder / f"ranker-{segment}.json").is_file():
+            chosen = json.loads((folder / f"ranker-{segment}.json").read_text(encoding="utf-8"))
+            rankers[segment] = FeatureRanker(chosen["feature"])
+    return Trained(factors=factors, rankers=rankers, meta=meta)
 
 
 class TrainedCache:

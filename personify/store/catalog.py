@@ -73,7 +73,7 @@ class Catalog:
         """Every item id with its category (training reads the whole catalog at once)."""
         with self._engine.connect() as conn:
             rows = conn.execute(select(items.c.id, items.c.category).order_by(items.c.id))
-            return {item_id: category for item_id, category in rows}
+            return {row.id: row.category for row in rows}
 
     def count(self) -> int:
         with self._engine.connect() as conn:

@@ -1,0 +1,77 @@
+"""The recommendation harness end to end on a small dataset of our own (real embedder,
+real Chroma, the real `implicit` baselines and LightGBM)."""
+
+import json
+from pathlib import Path
+
+import pytest
+
+from personify.evals.dataset import load_dataset
+from personify.evals.recs import SLICES, SYSTEMS, evaluate_recs
+from personify.evals.report import write_recs_report
+from personify.retrieval.embeddings import MiniLMEmbedder
+from tests.evals.synthetic import write_dataset
+
+
+@pytest.fixture(scope="module")
+def report(tmp_path_factory: pytest.TempPathFactory) -> dict:
+    folder = write_dataset(tmp_path_factory.mktemp("topics"))
+    return evaluate_recs(
+        load_dataset(folder),
+        min_value=4,
+        ks=(5, 10),
+        seed=3,
+        progress=False,
+        embedder=MiniLMEmbedder(),
+    )
+
+
+def test_every_system_slice_and_metric_is_reported(report: dict) -> None:
+    for system in SYSTEMS:
+        for name in SLICES:
+            values = report["results"][system][name]
+            for metric in (
+                "ndcg@5",
+                "recall@10",
+                "mrr@10",
+                "hit@5",
+                "coverage@10",
+                "diversity@10",
+                "novelty@10",
+            ):
+                assert 0.0 <= values[metric] <= (20.0 if metric.startswith("novelty") else 1.0)
+            low, high = report["intervals"][system][name]["ndcg@10"]
+            assert low <= values["ndcg@10"] <= high
+    counts = report["counts"]["scored_users"]
+    assert counts["all"] == counts["cold"] + counts["warm"] > 0
+    assert report["counts"]["simulated_cold"] > 0
+
+
+def test_personify_beats_popularity_when_users_keep_to_one_topic(report: dict) -> None:
+    personify = report["results"]["personify"]
+    popularity = report["results"]["popularity"]
+    assert personify["all"]["ndcg@10"] > 1.2 * popularity["all"]["ndcg@10"]
+    assert personify["cold"]["ndcg@10"] > popularity["cold"]["ndcg@10"]
+    assert report["personify_training"]["queries"] > 0  # the learned re-ranker was fitted
+
+
+def test_reports_are_written(report: dict, tmp_path: Path) -> None:
+    path = write_recs_report(report, tmp_path)
+    assert json.loads(path.read_text())["results"].keys() == set(SYSTEMS)
+    summary = (tmp_path / "summary.md").read_text()
+    assert "## Slice: cold" in summary and "| personify |" in summary
+    page = (tmp_path / "report.html").read_text()
+    assert page.count("data:image/png;base64,") == 3
+
+
+def test_the_same_seed_gives_the_same_report(report: dict, tmp_path: Path) -> None:
+    folder = write_dataset(tmp_path / "again")
+    again = evaluate_recs(
+        load_dataset(folder),
+        min_value=4,
+        ks=(5, 10),
+        seed=3,
+        progress=False,
+        embedder=MiniLMEmbedder(),
+    )
+    assert again["results"] == report["results"]
