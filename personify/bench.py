@@ -124,6 +124,15 @@ def generate_events(users: int, items: int, count: int, rng: random.Random) -> l
     return events
 
 
+def recommendation_latency(app: Personify, sample: list[str]) -> tuple[float, float]:
+    timings = []
+    for user in sample:
+        start = time.perf_counter()
+        app.recommend(user, 10)
+        timings.append((time.perf_counter() - start) * 1000)
+    return percentiles(timings)
+
+
 def percentiles(samples: list[float]) -> tuple[float, float]:
     cuts = statistics.quantiles(samples, n=100, method="inclusive")
     return cuts[49], cuts[94]
@@ -164,12 +173,13 @@ def run_bench(base: Settings, *, items: int, users: int, events: int, seed: int 
 
         sample = [f"user-{rng.randrange(users)}" for _ in range(300)]
         app.recommend(sample[0])  # builds the co-visitation index once
-        timings = []
-        for user in sample:
-            start = time.perf_counter()
-            app.recommend(user, 10)
-            timings.append((time.perf_counter() - start) * 1000)
-        p50, p95 = percentiles(timings)
+        p50, p95 = recommendation_latency(app, sample)
+        line("recommendations, fixed blend (n=10)", f"p50 {p50:.1f} ms, p95 {p95:.1f} ms")
+        start = time.perf_counter()
+        app.train()
+        line("personify train (ALS + rankers)", f"{time.perf_counter() - start:.1f} s")
+        app.recommend(sample[0])  # loads the trained models once
+        p50, p95 = recommendation_latency(app, sample)
         line("recommendations in process (n=10)", f"p50 {p50:.1f} ms, p95 {p95:.1f} ms")
 
         message = (

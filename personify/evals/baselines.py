@@ -117,13 +117,14 @@ def als(
 ) -> ImplicitModel:
     from implicit.als import AlternatingLeastSquares
 
-    model = AlternatingLeastSquares(
-        factors=int(params["factors"]),  # type: ignore[call-overload]
-        regularization=float(params["regularization"]),  # type: ignore[arg-type]
-        alpha=float(params["alpha"]),  # type: ignore[arg-type]
-        iterations=ALS_ITERATIONS,
-        random_state=seed,
-    )
+    with single_threaded_blas():  # the library checks BLAS threads when constructed
+        model = AlternatingLeastSquares(
+            factors=int(params["factors"]),  # type: ignore[call-overload]
+            regularization=float(params["regularization"]),  # type: ignore[arg-type]
+            alpha=float(params["alpha"]),  # type: ignore[arg-type]
+            iterations=ALS_ITERATIONS,
+            random_state=seed,
+        )
     if params["positives_only"]:
         train = [i for i in train if is_positive(i, min_value)]
     return ImplicitModel("als", model, train, item_ids, popular)

@@ -72,14 +72,14 @@ class FactorModel:
             (np.asarray(weights, dtype=np.float32), (rows, cols)),
             shape=(max(user, 1), len(item_ids)),
         )
-        model = AlternatingLeastSquares(
-            factors=factors,
-            regularization=regularization,
-            alpha=alpha,
-            iterations=ITERATIONS,
-            random_state=seed,
-        )
         with single_threaded_blas():
+            model = AlternatingLeastSquares(
+                factors=factors,
+                regularization=regularization,
+                alpha=alpha,
+                iterations=ITERATIONS,
+                random_state=seed,
+            )
             model.fit(matrix, show_progress=False)
         return cls(model, item_ids)
 

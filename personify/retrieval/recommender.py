@@ -20,7 +20,6 @@ from personify.retrieval.trained import Trained, TrainedCache
 from personify.retrieval.vectors import VectorIndex
 from personify.store import Store
 
-
 # Diversity after a trained ranker. Measured on goodbooks: MMR at 0.85 costs about 1% of
 # NDCG@10 for long histories and 21% for short ones, where it diversifies away from the
 # popular picks that serve them best; short histories therefore keep the ranker's order.

@@ -52,7 +52,7 @@ def test_personify_beats_popularity_when_users_keep_to_one_topic(report: dict) -
     popularity = report["results"]["popularity"]
     assert personify["all"]["ndcg@10"] > 1.2 * popularity["all"]["ndcg@10"]
     assert personify["cold"]["ndcg@10"] > popularity["cold"]["ndcg@10"]
-    assert report["personify_training"]["queries"] > 0  # the learned re-ranker was fitted
+    assert report["personify_training"]["warm"]["queries"] > 0  # the learned re-ranker was fitted
 
 
 def test_reports_are_written(report: dict, tmp_path: Path) -> None:

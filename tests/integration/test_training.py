@@ -1,0 +1,88 @@
+"""`personify train` on a log of our own: ALS factors and per-segment rankers are written,
+picked up by the serving path (in every instance sharing the data dir) and used."""
+
+import json
+from pathlib import Path
+
+import pytest
+
+from personify.cli import main
+from personify.evals.dataset import load_dataset
+from personify.evals.recs import _events
+from personify.retrieval.candidates import FEATURES
+from personify.retrieval.trained import META_FILE, FeatureRanker, LearnedRanker, load
+from personify.service import Personify
+from tests.conftest import build
+from tests.evals.synthetic import write_dataset
+
+
+@pytest.fixture
+def trained(service: Personify, tmp_path: Path) -> Personify:
+    data = load_dataset(write_dataset(tmp_path / "topics", users=120, per_user=14))
+    service.index_items(data.items)
+    service.ingest(_events(data.interactions))
+    service.train(seed=2)
+    return service
+
+
+def test_training_writes_factors_and_rankers(trained: Personify) -> None:
+    folder = trained.settings.data_dir / "models"
+    meta = json.loads((folder / META_FILE).read_text())
+    assert meta["features"] == list(FEATURES)
+    assert meta["warm"]["queries"] > 20
+    assert meta["warm"]["validation"]["chosen"] in (
+        "learned",
+        "log_popularity",
+        "covisit_score",
+        "als_score",
+    )
+    got = load(folder)
+    assert got.factors is not None
+    assert isinstance(got.rankers["warm"], LearnedRanker | FeatureRanker)
+
+
+def test_trained_generators_serve_and_explain(trained: Personify) -> None:
+    ranked = trained.recommend("u1", 10)
+    assert len(ranked) == 10
+    sources = {s for c in ranked for s in c.sources}
+    assert "als" in sources or "covisit" in sources
+    seen = {e.item_id for e in trained.store.events.for_user("u1")}
+    assert not seen & {c.item.id for c in ranked}
+    # u1 keeps to cooking (see tests/evals/synthetic.py): most of the list should too
+    assert sum(c.item.category == "cooking" for c in ranked) >= 6
+
+
+def test_another_instance_picks_up_a_new_training(
+    trained: Personify, embedder, redactor, scripted
+) -> None:  # noqa: ANN001
+    other = build(trained.settings, embedder, redactor, scripted)
+    try:
+        first = other.trained.get().meta["trained_at"]
+        trained.train(seed=3)
+        assert other.trained.get().meta["trained_at"] > first
+        assert other.recommend("u2", 5)
+    finally:
+        other.close()
+
+
+def test_a_training_for_other_features_is_ignored(trained: Personify) -> None:
+    folder = trained.settings.data_dir / "models"
+    meta = json.loads((folder / META_FILE).read_text())
+    meta["features"] = meta["features"][:-1]
+    (folder / META_FILE).write_text(json.dumps(meta))
+    stale = load(folder)
+    assert not stale.rankers and stale.factors is None and "stale" in stale.meta
+    assert trained.recommend("u1", 5)  # served by the fixed blend meanwhile
+
+
+def test_personify_train_on_the_command_line(
+    trained: Personify, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from personify.settings import get_settings
+
+    monkeypatch.setenv("PERSONIFY_DATA_DIR", str(trained.settings.data_dir))
+    get_settings.cache_clear()
+    trained.close()
+    assert main(["train", "--seed", "1"]) == 0
+    printed = json.loads(capsys.readouterr().out)
+    assert printed["users"] == 120 and "warm" in printed

@@ -1,0 +1,34 @@
+from pathlib import Path
+
+import numpy as np
+
+from personify.retrieval.factors import FactorModel
+from personify.store.events import LogEntry
+
+
+def entry(user: str, item: str, kind: str = "use", value: float | None = None) -> LogEntry:
+    return LogEntry(seq=0, user_id=user, type=kind, item_id=item, ts=0.0, value=value)
+
+
+def histories() -> list[list[LogEntry]]:
+    group_a = ["a1", "a2", "a3", "a4"]
+    group_b = ["b1", "b2", "b3", "b4"]
+    out = []
+    for n in range(30):
+        items = group_a if n % 2 else group_b
+        out.append([entry(f"u{n}", i) for i in items if (n + hash(i)) % 5])
+    return out
+
+
+def test_users_get_factors_from_their_history_and_similar_items_rank_first(tmp_path: Path) -> None:
+    ids = ["a1", "a2", "a3", "a4", "b1", "b2", "b3", "b4"]
+    model = FactorModel.fit(histories(), ids, factors=4, seed=1)
+    vector = model.user_vector([entry("new", "a1"), entry("new", "a2")])
+    assert vector is not None
+    top = [i for i, _ in model.top(vector, 2, exclude={"a1", "a2"})]
+    assert set(top) == {"a3", "a4"}
+    # a low rating or an unknown item says nothing: no factors
+    assert model.user_vector([entry("x", "a1", "rating", 1.0), entry("x", "zz")]) is None
+    model.save(tmp_path / "factors.npz")
+    again = FactorModel.load(tmp_path / "factors.npz")
+    assert np.allclose(again.scores(vector), model.scores(vector))
