@@ -71,9 +71,11 @@ class PresidioRedactor:
                 "models": [{"lang_code": "en", "model_name": SPACY_MODEL}],
             }
         )
-        self._engine = AnalyzerEngine(
-            nlp_engine=provider.create_engine(), supported_languages=["en"]
-        )
+        nlp_engine = provider.create_engine()
+        # The dependency parser feeds nothing Presidio reads (entities, tokens, lemmas) and
+        # took about a third of each call: measured, then switched off.
+        nlp_engine.nlp["en"].disable_pipe("parser")  # type: ignore[attr-defined]
+        self._engine = AnalyzerEngine(nlp_engine=nlp_engine, supported_languages=["en"])
         for recognizer in extra_recognizers():
             self._engine.registry.add_recognizer(recognizer)
         self._lock = threading.Lock()
