@@ -6,6 +6,7 @@ import re
 from pathlib import Path
 
 import pytest
+from fastapi import FastAPI, Request
 from langchain_core.messages import BaseMessage
 
 from personify.agent.models import ScriptedChatModel
@@ -114,3 +115,59 @@ def test_local_model_through_the_cli(
     assert got["hallucinated_item_rate_shown"] == 0.0
     for key in ("fallback_rate", "personalization_rate", "latency_ms_p95", "tokens_out"):
         assert key in got
+
+
+def judge_server(received: list[dict]) -> FastAPI:
+    """An OpenAI-compatible judge on loopback: one answer in three is not JSON."""
+    app = FastAPI()
+
+    @app.post("/v1/chat/completions")
+    async def completions(request: Request) -> dict:
+        body = await request.json()
+        received.append(body)
+        text = (
+            "I cannot grade that."
+            if len(received) % 3 == 0
+            else json.dumps({"relevance": 4, "tone": 5, "specificity": 3})
+        )
+        return {
+            "id": "j",
+            "object": "chat.completion",
+            "created": 0,
+            "model": body["model"],
+            "choices": [
+                {
+                    "index": 0,
+                    "message": {"role": "assistant", "content": text},
+                    "finish_reason": "stop",
+                }
+            ],
+            "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2},
+        }
+
+    return app
+
+
+def test_a_configured_judge_grades_every_answer(
+    dataset, tmp_path: Path, embedder: MiniLMEmbedder
+) -> None:
+    from tests.servers import serve_in_thread
+
+    received: list[dict] = []
+    with serve_in_thread(judge_server(received)) as url:
+        settings = load_settings(
+            data_dir=tmp_path, judge_base_url=f"{url}/v1", judge_model="grader"
+        )
+        report = evaluate_generation(
+            dataset,
+            users=2,
+            settings=settings,
+            model=ScriptedChatModel(default=reply),
+            embedder=embedder,
+        )
+    judge = report["results"]["generation"]["judge"]
+    assert judge["scored"] + judge["unparseable"] == 6 == len(received)
+    assert judge["unparseable"] == 2
+    assert (judge["relevance"], judge["tone"], judge["specificity"]) == (4.0, 5.0, 3.0)
+    sent = json.dumps(received)
+    assert plant(0).email not in sent and plant(1).phone not in sent  # the judge sees no PII

@@ -14,15 +14,16 @@ def histories() -> list[list[LogEntry]]:
     group_a = ["a1", "a2", "a3", "a4"]
     group_b = ["b1", "b2", "b3", "b4"]
     out = []
-    for n in range(30):
+    for n in range(40):
         items = group_a if n % 2 else group_b
-        out.append([entry(f"u{n}", i) for i in items if (n + hash(i)) % 5])
+        dropped = items[(n // 2) % 4]  # each user skips one item of their group
+        out.append([entry(f"u{n}", i) for i in items if i != dropped])
     return out
 
 
 def test_users_get_factors_from_their_history_and_similar_items_rank_first(tmp_path: Path) -> None:
     ids = ["a1", "a2", "a3", "a4", "b1", "b2", "b3", "b4"]
-    model = FactorModel.fit(histories(), ids, factors=4, seed=1)
+    model = FactorModel.fit(histories(), ids, factors=2, regularization=0.01, seed=1)
     vector = model.user_vector([entry("new", "a1"), entry("new", "a2")])
     assert vector is not None
     top = [i for i, _ in model.top(vector, 2, exclude={"a1", "a2"})]
