@@ -46,6 +46,7 @@ def name_list_recognizer() -> Any:
 
     census = _census("dist.male.first") | _census("dist.female.first")
     first_names = {n for n in census if len(n) > 2 and n not in STOP_WORDS} - AMBIGUOUS_FIRST
+    last_names = {n for n in _census("dist.all.last") if len(n) > 2 and n not in STOP_WORDS}
 
     class NameListRecognizer(EntityRecognizer):
         def load(self) -> None:
@@ -56,6 +57,18 @@ def name_list_recognizer() -> Any:
             tokens = list(TOKEN.finditer(text))
             for n, token in enumerate(tokens):
                 word = token.group().rstrip(".")
+                if word.islower() and n + 1 < len(tokens):
+                    # all lower case, as people type in chat: "naomi ryan", a first name
+                    # and a surname both on the census lists
+                    after = tokens[n + 1]
+                    if (
+                        word in first_names
+                        and after.group().islower()
+                        and after.group() in last_names
+                        and text[token.end() : after.start()] == " "
+                    ):
+                        found.append(RecognizerResult("PERSON", token.start(), after.end(), 0.4))
+                    continue
                 if not word[:1].isupper() or word.isupper() or word.lower() not in first_names:
                     continue
                 end = token.end()

@@ -151,33 +151,42 @@ def features(
     recent_categories = {categories.get(e.item_id or "") for e in view.history[-10:]}
     history_length = math.log1p(len(view.seeds))
     rows = np.full((len(ids), len(FEATURES)), np.nan, dtype=np.float32)
-    nan = float("nan")
     for row, item_id in enumerate(ids):
         ranks = generated.ranks.get(item_id, {})
-        vector = vectors.get(item_id)
-        count, first_seen = counts.get(item_id, (0, None))
-        category = categories.get(item_id, "")
-        values = [float(ranks[g]) if g in ranks else nan for g in GENERATORS]
-        values += [
-            _cos(view.vector, vector),
-            _cos(generated.recent_vector, vector),
-            generated.covisit.get(item_id, 0.0),
-            als.get(item_id, nan),
-            math.log1p(count),
-            (view.now - first_seen) / DAY if first_seen is not None else nan,
-            view.affinity.get(category, 0.0),
-            1.0 if category in recent_categories else 0.0,
-            history_length,
-            float(len(ranks)),
-        ]
-        rows[row] = values
+        for column, name in enumerate(GENERATORS):
+            if name in ranks:
+                rows[row, column] = ranks[name]
+    at = {name: n for n, name in enumerate(FEATURES)}
+    rows[:, at["vector_sim"]] = _cosines(view.vector, ids, vectors)
+    rows[:, at["recent_sim"]] = _cosines(generated.recent_vector, ids, vectors)
+    rows[:, at["covisit_score"]] = [generated.covisit.get(i, 0.0) for i in ids]
+    rows[:, at["als_score"]] = [als.get(i, np.nan) for i in ids]
+    rows[:, at["log_popularity"]] = [math.log1p(counts.get(i, (0, None))[0]) for i in ids]
+    rows[:, at["item_age_days"]] = [_age(view.now, counts.get(i, (0, None))[1]) for i in ids]
+    rows[:, at["category_affinity"]] = [view.affinity.get(categories.get(i, ""), 0.0) for i in ids]
+    rows[:, at["category_recent"]] = [float(categories.get(i) in recent_categories) for i in ids]
+    rows[:, at["history_length"]] = history_length
+    rows[:, at["sources"]] = [len(generated.ranks.get(i, {})) for i in ids]
     return rows
 
 
-def _cos(a: np.ndarray | None, b: np.ndarray | None) -> float:
-    if a is None or b is None:
-        return float("nan")
-    return float(a @ b / ((np.linalg.norm(a) * np.linalg.norm(b)) or 1.0))
+def _age(now: float, first_seen: float | None) -> float:
+    return (now - first_seen) / DAY if first_seen is not None else float("nan")
+
+
+def _cosines(
+    query: np.ndarray | None, ids: Sequence[str], vectors: Mapping[str, np.ndarray]
+) -> np.ndarray:
+    """Cosine of each item's vector with the query (NaN without either)."""
+    out = np.full(len(ids), np.nan, dtype=np.float32)
+    if query is None:
+        return out
+    have = [n for n, i in enumerate(ids) if i in vectors]
+    if have:
+        matrix = np.stack([vectors[ids[n]] for n in have])
+        norms = np.linalg.norm(matrix, axis=1) * (np.linalg.norm(query) or 1.0)
+        out[have] = (matrix @ query) / np.where(norms > 0, norms, 1.0)
+    return out
 
 
 def _unit(values: np.ndarray) -> np.ndarray:

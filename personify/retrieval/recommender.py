@@ -117,16 +117,17 @@ class Recommender:
         generated = generate(view, sources, vector_reason=reason)
         pool = generated.pool
         recent = [e.item_id for e in history[-10:] if e.item_id]  # their categories are a feature
-        items = self._store.catalog.get_many([*pool, *generated.via.values(), *recent])
-        titles = {i: item.title for i, item in items.items()}
-        history_categories = {i: items[i].category for i in recent if i in items}
-        items = {
-            i: item
-            for i, item in items.items()
-            if i in pool and item.available and (category is None or item.category == category)
-        }
-        ids = [i for i in pool if i in items]
-        categories = {i: items[i].category for i in ids}
+        brief = self._store.catalog.brief([*pool, *generated.via.values(), *recent])
+        titles = {i: b.title for i, b in brief.items()}
+        history_categories = {i: brief[i].category for i in recent if i in brief}
+        ids = [
+            i
+            for i in pool
+            if i in brief
+            and brief[i].available
+            and (category is None or brief[i].category == category)
+        ]
+        categories = {i: brief[i].category for i in ids}
         ranker = trained.rankers.get(view.segment) if view.seeds else None
         if ranker is not None and ids:
             rows = features(view, generated, ids, {**history_categories, **categories}, sources)
@@ -144,6 +145,7 @@ class Recommender:
             scores, item_vectors, n, lam=MMR_BY_SEGMENT[view.segment] if ranker else MMR_LAMBDA
         )
         top_categories = set(profile.features.top_categories[:2])
+        items = self._store.catalog.get_many(ranked)  # whole items for the chosen few only
         out = []
         for item_id in ranked:
             via = titles.get(generated.via.get(item_id, ""), "")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterable, Iterator
+from typing import NamedTuple
 
 from sqlalchemy import Engine, func, select
 
@@ -23,6 +24,12 @@ def _row_to_item(row: object) -> Item:
         attributes=dict(m["attributes"]),
         available=bool(m["available"]),
     )
+
+
+class Brief(NamedTuple):
+    title: str
+    category: str
+    available: bool
 
 
 class Catalog:
@@ -53,6 +60,19 @@ class Catalog:
                 for row in conn.execute(select(items).where(items.c.id.in_(chunk))):
                     item = _row_to_item(row)
                     found[item.id] = item
+        return found
+
+    def brief(self, ids: Iterable[str]) -> dict[str, Brief]:
+        """Title, category and availability only: what ranking needs, without decoding
+        every item's JSON columns (that was a third of a recommendation's time)."""
+        wanted = list(dict.fromkeys(ids))
+        found: dict[str, Brief] = {}
+        columns = (items.c.id, items.c.title, items.c.category, items.c.available)
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start : start + 500]
+            with self._engine.connect() as conn:
+                for row in conn.execute(select(*columns).where(items.c.id.in_(chunk))):
+                    found[row.id] = Brief(row.title, row.category, bool(row.available))
         return found
 
     def existing_ids(self, ids: Iterable[str]) -> set[str]:

@@ -33,3 +33,20 @@ def test_users_get_factors_from_their_history_and_similar_items_rank_first(tmp_p
     model.save(tmp_path / "factors.npz")
     again = FactorModel.load(tmp_path / "factors.npz")
     assert np.allclose(again.scores(vector), model.scores(vector))
+
+
+def test_the_user_solve_matches_implicits_own() -> None:
+    from scipy.sparse import csr_matrix
+
+    ids = ["a1", "a2", "a3", "a4", "b1", "b2", "b3", "b4"]
+    model = FactorModel.fit(histories(), ids, factors=3, regularization=0.05, alpha=3.0, seed=2)
+    history = [entry("n", "a1"), entry("n", "b2"), entry("n", "a1", "purchase")]
+    ours = model.user_vector(history)
+    weights = {0: 3.0 + 5.0, 5: 3.0}  # a use (3) and a purchase (5) of a1, a use of b2
+    row = csr_matrix(
+        (np.array(list(weights.values()), dtype=np.float32), ([0, 0], list(weights))),
+        shape=(1, len(ids)),
+    )
+    theirs = model._model.recalculate_user(0, row)  # noqa: SLF001
+    assert ours is not None
+    assert np.allclose(ours, theirs, atol=1e-4)
