@@ -34,7 +34,18 @@ def serve(args: argparse.Namespace, settings: Settings) -> int:
         service.warm_up()
         return service
 
-    uvicorn.run(create_app(start), host=args.host, port=args.port, log_level="info")
+    from personify.logs import configure_json_logging
+
+    # JSON lines for every logger, uvicorn's included; our access line replaces uvicorn's,
+    # which would print raw paths (user ids).
+    configure_json_logging()
+    uvicorn.run(
+        create_app(start),
+        host=args.host,
+        port=args.port,
+        log_config=None,
+        access_log=False,
+    )
     return 0
 
 

@@ -27,6 +27,7 @@ from personify.domain import (
 )
 from personify.errors import InputError, NotFound, TooLarge
 from personify.ingest import parse_event, parse_item
+from personify.metrics import MeteredChatModel, MeteredRedactor, Metrics
 from personify.privacy.redactor import PresidioRedactor, Redactor, catalog_terms
 from personify.retrieval.behaviour import BehaviourIndex
 from personify.retrieval.embeddings import Embedder, MiniLMEmbedder
@@ -65,6 +66,10 @@ class Personify:
         self._lock = threading.Lock()
         self.behaviour = BehaviourIndex(self.store.events)
         self.trained = TrainedCache(settings.data_dir / "models")
+        self.metrics = Metrics()
+        self.metrics.watch_cache(
+            "item_vectors", lambda: (self.vectors.cache_hits, self.vectors.cache_misses)
+        )
 
     # lazily built heavy parts ----------------------------------------------------------
     @property
@@ -106,9 +111,9 @@ class Personify:
                 store=self.store,
                 profiles=self.profiles,
                 recommender=self.recommender,
-                redactor=self.redactor,
+                redactor=MeteredRedactor(self.redactor, self.metrics),
                 embedder=self.embedder,
-                model=self.model,
+                model=MeteredChatModel(self.model, self.metrics),
                 token_budget=self.settings.prompt_token_budget,
                 vault_ttl_s=self.settings.vault_ttl_hours * 3600,
             )
@@ -164,6 +169,7 @@ class Personify:
         """Store already validated events (items known) and fold them into profiles."""
         kept, dropped = self._respect_consent(events)
         result = self.store.events.append(kept)  # committed: the batch is durable
+        self.metrics.events.inc(len(result.stored))
         self.profiles.apply([e for e in result.stored if e.user_id != ANONYMOUS])
         return IngestResult(
             accepted=len(result.stored), duplicates=result.duplicates, dropped=dropped
@@ -219,10 +225,18 @@ class Personify:
         return self.recommender.recommend(self.profiles.get(user_id), n, category=category)
 
     def onboard(self, user_id: str, goal: str | None = None) -> OnboardingPlan:
-        return self.agent.onboard(user_id, goal)
+        plan = self.agent.onboard(user_id, goal)
+        self._count_fallback(plan.provenance.fallback)
+        return plan
 
     def chat(self, user_id: str, session_id: str, message: str) -> ChatTurn:
-        return self.agent.chat(user_id, session_id, message)
+        turn = self.agent.chat(user_id, session_id, message)
+        self._count_fallback(turn.provenance.fallback)
+        return turn
+
+    def _count_fallback(self, reason: str | None) -> None:
+        if reason:
+            self.metrics.fallbacks.labels(reason).inc()
 
     def chat_events(
         self,
@@ -232,7 +246,14 @@ class Personify:
         history: list[tuple[str, str]] | None = None,
     ) -> Iterator[ChatEvent]:
         self.profiles.get(user_id)  # a 404 before any stream starts
-        return self.agent.chat_events(user_id, session_id, message, history)
+        events = self.agent.chat_events(user_id, session_id, message, history)
+        return self._counting_fallbacks(events)
+
+    def _counting_fallbacks(self, events: Iterator[ChatEvent]) -> Iterator[ChatEvent]:
+        for event in events:
+            if event.kind == "done":
+                self._count_fallback(event.data.get("provenance", {}).get("fallback"))
+            yield event
 
     def delete_user(self, user_id: str) -> int:
         if not self.profiles.exists(user_id):

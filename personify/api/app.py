@@ -9,8 +9,17 @@ from fastapi import FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 
 from personify import __version__
-from personify.api import errors
-from personify.api.routes import chat, events, health, items, openai_compat, users, widget
+from personify.api import errors, observe
+from personify.api.routes import (
+    chat,
+    events,
+    health,
+    items,
+    metrics,
+    openai_compat,
+    users,
+    widget,
+)
 from personify.service import Personify
 
 MAX_BODY_BYTES = 4 * 1024 * 1024  # documented in the README
@@ -51,7 +60,8 @@ def create_app(personify: Personify | Callable[[], Personify]) -> FastAPI:
             )
         return await call_next(request)
 
-    routers = (health, items, events, users, chat, openai_compat, widget)
+    observe.install(app)  # added last: it wraps everything, 413s included
+    routers = (health, metrics, items, events, users, chat, openai_compat, widget)
     for router in (r.router for r in routers):
         app.include_router(router)
     return app

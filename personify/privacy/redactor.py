@@ -86,14 +86,7 @@ class PresidioRedactor:
             self._allowed.update(t for t in terms if t.strip())
 
     def redact(self, text: str, vault: Vault) -> str:
-        out: list[str] = []
-        cursor = 0
-        for span in self.find(text):
-            out.append(text[cursor : span.start])
-            out.append(vault.placeholder_for(span.entity, text[span.start : span.end]))
-            cursor = span.end
-        out.append(text[cursor:])
-        return "".join(out)
+        return replace_spans(text, self.find(text), vault)
 
     def find(self, text: str) -> list[PiiSpan]:
         """Non-overlapping PII spans, in order (a longer span wins an overlap)."""
@@ -119,6 +112,18 @@ class PresidioRedactor:
                 continue  # overlaps a longer or earlier span
             spans.append(PiiSpan(entity=result.entity_type, start=result.start, end=result.end))
         return spans
+
+
+def replace_spans(text: str, spans: list[PiiSpan], vault: Vault) -> str:
+    """The text with each (ordered, non-overlapping) span replaced by its placeholder."""
+    out: list[str] = []
+    cursor = 0
+    for span in spans:
+        out.append(text[cursor : span.start])
+        out.append(vault.placeholder_for(span.entity, text[span.start : span.end]))
+        cursor = span.end
+    out.append(text[cursor:])
+    return "".join(out)
 
 
 def catalog_terms(items: Iterable[Item]) -> set[str]:

@@ -62,6 +62,7 @@ class VectorIndex:
         self._client = client
         self._key = key
         self._item_cache: dict[str, np.ndarray] = {}
+        self.cache_hits = self.cache_misses = 0  # item vector lookups, for /metrics
         config: Any = {"hnsw": {"space": "cosine"}}
         self._items = client.get_or_create_collection(
             ITEMS, configuration=config, embedding_function=None
@@ -106,6 +107,8 @@ class VectorIndex:
         """Vectors by item id, from an in-process cache filled from Chroma on a miss. An item
         re-embedded by another worker keeps its old vector here until this one restarts."""
         missing = [i for i in dict.fromkeys(ids) if i not in self._item_cache]
+        self.cache_misses += len(missing)
+        self.cache_hits += len(ids) - len(missing)
         for start in range(0, len(missing), 1000):
             got = self._items.get(ids=missing[start : start + 1000], include=["embeddings"])
             for item_id, vector in zip(got["ids"], got["embeddings"], strict=True):
