@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint typecheck browser bench demo clean
+.PHONY: run test lint typecheck browser bench load demo clean
 
 $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11 is needed: set PYTHON=/path/to/python3.11"; exit 1; }
@@ -38,6 +38,10 @@ test: lint typecheck browser
 
 bench: $(STAMP)
 	$(BIN)/personify bench
+
+# A bounded load run (loopback only; stops by itself): prints requests/s and p50/p95/p99.
+load: $(STAMP)
+	$(BIN)/personify load
 
 clean:
 	rm -rf $(VENV) .personify .mypy_cache .ruff_cache .pytest_cache

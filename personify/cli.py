@@ -148,6 +148,12 @@ def _ks(raw: str) -> list[int]:
     return ks
 
 
+def load(args: argparse.Namespace, _settings: Settings) -> int:
+    from personify.load import main as run_load
+
+    return run_load(seconds=args.seconds)
+
+
 def bench(args: argparse.Namespace, settings: Settings) -> int:
     from personify.bench import run_bench
 
@@ -217,6 +223,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("train", help="refit ALS factors and the learned re-ranker")
     p.add_argument("--seed", type=int, default=0)
     p.set_defaults(func=train)
+    p = sub.add_parser("load", help="a bounded load run against personify serve on loopback")
+    p.add_argument("--seconds", type=float, default=10.0, help="length of each step")
+    p.set_defaults(func=load)
     p = sub.add_parser("bench", help="measure throughput and latency on generated data")
     p.add_argument("--items", type=int, default=10_000)
     p.add_argument("--users", type=int, default=1_000)

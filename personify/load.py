@@ -1,0 +1,153 @@
+"""`personify load` (`make load`): a bounded load run against `personify serve` on
+loopback with the embedded defaults and the demo data. A mix of event batches (45%),
+recommendations (50%) and onboarding with the local model (5%) at rising concurrency;
+it stops when recommendations' p95 passes 100 ms, when any request fails, or after the
+last step, and prints requests per second and p50/p95/p99 per endpoint for each step."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import random
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections import defaultdict
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import numpy as np
+
+from personify.demo import catalog
+
+STEPS = (1, 2, 4, 8, 16, 32)  # concurrent clients
+STEP_SECONDS = 10.0
+P95_LIMIT_MS = 100.0
+USERS = 200
+
+
+def main(seconds: float = STEP_SECONDS) -> int:
+    with tempfile.TemporaryDirectory() as folder:
+        port = _free_port()
+        env = {**os.environ, "PERSONIFY_DATA_DIR": str(Path(folder) / "data")}
+        command = [sys.executable, "-m", "personify.cli", "serve", "--port", str(port)]
+        log = (Path(folder) / "serve.log").open("wb")
+        server = subprocess.Popen([*command, "--load-demo"], env=env, stdout=log, stderr=log)
+        base = f"http://127.0.0.1:{port}"
+        try:
+            _wait(base, server)
+            print(f"personify serve on {base} (embedded defaults, demo data)", flush=True)
+            return asyncio.run(_ramp(base, seconds))
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+
+
+async def _ramp(base: str, seconds: float) -> int:
+    rng = random.Random(11)
+    items = [item["id"] for item in catalog() if item.get("available", True)]
+    ids = iter(range(10**9))
+    sustained = 0.0
+    async with httpx.AsyncClient(base_url=base, timeout=60) as http:
+        for start in range(0, USERS, 20):  # every load user has history before timing starts
+            batch = [
+                {
+                    "event_id": f"seed-{u}",
+                    "user_id": f"load-{u}",
+                    "type": "use",
+                    "item_id": items[u % len(items)],
+                }
+                for u in range(start, start + 20)
+            ]
+            (await http.post("/v1/events", json={"events": batch})).raise_for_status()
+        for clients in STEPS:
+            times, errors, elapsed = await _step(http, clients, seconds, rng, items, ids)
+            total = sum(len(v) for v in times.values())
+            print(f"\n{clients} concurrent clients: {total / elapsed:,.1f} requests/s, "
+                  f"{len(errors)} errors")  # fmt: skip
+            for name, values in sorted(times.items()):
+                p50, p95, p99 = np.percentile(values, [50, 95, 99])
+                print(f"  {name:<32} n={len(values):<5} p50 {p50:7.1f}  p95 {p95:7.1f}  "
+                      f"p99 {p99:7.1f} ms")  # fmt: skip
+            recs = times.get(RECS, [])
+            p95_recs = float(np.percentile(recs, 95)) if recs else 0.0
+            if errors or p95_recs > P95_LIMIT_MS:
+                why = (
+                    f"errors: {errors[:3]}" if errors else f"recommendations p95 {p95_recs:.0f} ms"
+                )
+                print(f"\nStopped at {clients} clients ({why}).")
+                break
+            sustained = total / elapsed
+    print(f"Sustained within limits: {sustained:,.1f} requests/s.")
+    return 0
+
+
+RECS = "GET recommendations"
+
+
+async def _step(
+    http: httpx.AsyncClient,
+    clients: int,
+    seconds: float,
+    rng: random.Random,
+    items: list[str],
+    ids: Iterator[int],
+) -> tuple[dict[str, list[float]], list[str], float]:
+    """`clients` loops sending the mix for `seconds`: latencies per endpoint, errors."""
+    times: dict[str, list[float]] = defaultdict(list)
+    errors: list[str] = []
+    deadline = time.perf_counter() + seconds
+
+    async def client() -> None:
+        while time.perf_counter() < deadline:
+            user = f"load-{rng.randrange(USERS)}"
+            roll = rng.random()
+            started = time.perf_counter()
+            if roll < 0.45:
+                name = "POST /v1/events (batch of 20)"
+                batch = [
+                    {
+                        "event_id": f"load-{next(ids)}",
+                        "user_id": user,
+                        "type": rng.choice(["view", "click", "use"]),
+                        "item_id": rng.choice(items),
+                    }
+                    for _ in range(20)
+                ]
+                response = await http.post("/v1/events", json={"events": batch})
+            elif roll < 0.95:
+                name = RECS
+                response = await http.get(f"/v1/users/{user}/recommendations")
+            else:
+                name = "POST onboarding (local model)"
+                response = await http.post(f"/v1/users/{user}/onboarding", json={})
+            if response.status_code >= 400:
+                errors.append(f"{name}: {response.status_code}")
+            times[name].append((time.perf_counter() - started) * 1000)
+
+    started = time.perf_counter()
+    await asyncio.gather(*(client() for _ in range(clients)))
+    return times, errors, time.perf_counter() - started
+
+
+def _wait(base: str, server: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + 180
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise RuntimeError(f"personify serve exited with {server.returncode}")
+        try:
+            if httpx.get(f"{base}/healthz", timeout=1).is_success:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.5)
+    raise RuntimeError("personify serve did not start in 180 s")
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
