@@ -1,7 +1,8 @@
 """The recommendation path (no LLM): generate candidates, filter, rank, diversify.
 
-Ranking uses the LambdaMART model from `personify train` when one exists and the user
-has history; otherwise (and for cold-start users) a fixed blend of generator scores."""
+Ranking uses the ranker `personify train` kept for the user's segment (short or long
+history) when one exists; users with no history, and every user before a first training,
+get a fixed blend of generator scores."""
 
 from __future__ import annotations
 

@@ -3,8 +3,10 @@
 Examples respect time: each user's history is cut where their last HOLDOUT_SHARE begins;
 every generator (co-visitation, popularity, ALS, profile vectors) is rebuilt from the part
 before the cuts only, candidates are generated for that past, and a candidate is relevant
-when the user went on to use it after the cut. Serving then uses factors refitted on the
-whole log."""
+when the user went on to use it after the cut. A fifth of users keep only their first
+events (cold-start practice). Short and long histories get a ranker each, and each must
+beat single-feature orderings on held-out queries to be kept. Serving then uses factors
+refitted on the whole log."""
 
 from __future__ import annotations
 
