@@ -14,6 +14,7 @@ from typing import Protocol
 
 import numpy as np
 
+from personify.retrieval.behaviour import BehaviourIndex
 from personify.retrieval.factors import FactorModel
 from personify.retrieval.profiles import DAY, event_weight
 from personify.retrieval.ranking import Pooled
@@ -54,6 +55,22 @@ class Sources(Protocol):
     def counts(self, ids: Sequence[str]) -> dict[str, tuple[int, float | None]]:
         """(interactions, first seen epoch seconds or None) per item."""
         ...
+
+
+class BehaviourSources:
+    """Co-visitation, popularity and item counts from a BehaviourIndex: the part of
+    `Sources` that serving and training share."""
+
+    _behaviour: BehaviourIndex
+
+    def covisited(self, seeds: list[str], n: int) -> list[tuple[str, float, str]]:
+        return self._behaviour.covisited(seeds, n)
+
+    def popular(self, n: int) -> list[tuple[str, float]]:
+        return self._behaviour.popular(n)
+
+    def counts(self, ids: Sequence[str]) -> dict[str, tuple[int, float | None]]:
+        return self._behaviour.counts(list(ids))
 
 
 @dataclass(kw_only=True)

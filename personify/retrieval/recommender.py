@@ -13,7 +13,7 @@ import numpy as np
 
 from personify.domain import Candidate, Profile
 from personify.retrieval.behaviour import BehaviourIndex
-from personify.retrieval.candidates import UserView, features, generate
+from personify.retrieval.candidates import BehaviourSources, UserView, features, generate
 from personify.retrieval.factors import FactorModel
 from personify.retrieval.profiles import chat_list
 from personify.retrieval.ranking import MMR_LAMBDA, avoid, blend, mmr
@@ -27,7 +27,7 @@ from personify.store import Store
 MMR_BY_SEGMENT = {"warm": MMR_LAMBDA, "cold": 1.0}
 
 
-class LiveSources:
+class LiveSources(BehaviourSources):
     """The generators' data when serving: Chroma and the live behaviour index."""
 
     def __init__(
@@ -49,15 +49,6 @@ class LiveSources:
 
     def item_vectors(self, ids: Sequence[str]) -> Mapping[str, np.ndarray]:
         return self._vectors.item_vectors(ids)
-
-    def covisited(self, seeds: list[str], n: int) -> list[tuple[str, float, str]]:
-        return self._behaviour.covisited(seeds, n)
-
-    def popular(self, n: int) -> list[tuple[str, float]]:
-        return self._behaviour.popular(n)
-
-    def counts(self, ids: Sequence[str]) -> dict[str, tuple[int, float | None]]:
-        return self._behaviour.counts(list(ids))
 
 
 class Recommender:

@@ -20,7 +20,7 @@ import numpy as np
 
 from personify.retrieval import profiles
 from personify.retrieval.behaviour import BehaviourIndex
-from personify.retrieval.candidates import FEATURES, UserView, features, generate
+from personify.retrieval.candidates import FEATURES, BehaviourSources, UserView, features, generate
 from personify.retrieval.factors import FactorModel
 from personify.retrieval.profiles import ProfileState, event_weight
 from personify.retrieval.trained import FeatureRanker, LearnedRanker, Ranker, Trained
@@ -58,7 +58,7 @@ SEGMENT_PARAMS: dict[str, dict[str, Any]] = {
 }
 
 
-class MemorySources:
+class MemorySources(BehaviourSources):
     """Generators over a fixed past: exact vector search in memory instead of Chroma."""
 
     def __init__(
@@ -82,15 +82,6 @@ class MemorySources:
 
     def item_vectors(self, ids: Sequence[str]) -> Mapping[str, np.ndarray]:
         return {i: self._vectors[i] for i in ids if i in self._vectors}
-
-    def covisited(self, seeds: list[str], n: int) -> list[tuple[str, float, str]]:
-        return self._behaviour.covisited(seeds, n)
-
-    def popular(self, n: int) -> list[tuple[str, float]]:
-        return self._behaviour.popular(n)
-
-    def counts(self, ids: Sequence[str]) -> dict[str, tuple[int, float | None]]:
-        return self._behaviour.counts(list(ids))
 
 
 @dataclass(kw_only=True)

@@ -13,17 +13,16 @@ from personify.retrieval.embeddings import MiniLMEmbedder
 from tests.evals.synthetic import write_dataset
 
 
+def run(folder: Path) -> dict:
+    dataset = load_dataset(write_dataset(folder))
+    return evaluate_recs(
+        dataset, min_value=4, ks=(5, 10), seed=3, progress=False, embedder=MiniLMEmbedder()
+    )
+
+
 @pytest.fixture(scope="module")
 def report(tmp_path_factory: pytest.TempPathFactory) -> dict:
-    folder = write_dataset(tmp_path_factory.mktemp("topics"))
-    return evaluate_recs(
-        load_dataset(folder),
-        min_value=4,
-        ks=(5, 10),
-        seed=3,
-        progress=False,
-        embedder=MiniLMEmbedder(),
-    )
+    return run(tmp_path_factory.mktemp("topics"))
 
 
 def test_every_system_slice_and_metric_is_reported(report: dict) -> None:
@@ -65,13 +64,4 @@ def test_reports_are_written(report: dict, tmp_path: Path) -> None:
 
 
 def test_the_same_seed_gives_the_same_report(report: dict, tmp_path: Path) -> None:
-    folder = write_dataset(tmp_path / "again")
-    again = evaluate_recs(
-        load_dataset(folder),
-        min_value=4,
-        ks=(5, 10),
-        seed=3,
-        progress=False,
-        embedder=MiniLMEmbedder(),
-    )
-    assert again["results"] == report["results"]
+    assert run(tmp_path / "again")["results"] == report["results"]
