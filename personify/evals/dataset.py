@@ -9,15 +9,16 @@ Without timestamps, file order is time. Nothing here knows about any one dataset
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
 
-from personify.domain import Item
+from personify.domain import Event, Item
 from personify.errors import InputError
 
 # Events without a timestamp are placed one second apart from here, in file order.
@@ -147,3 +148,21 @@ def _timestamp(raw: Any, order: int, where: str) -> float:
         raise InputError(
             f"{where}: timestamp {raw!r} is neither epoch seconds/ms nor ISO 8601."
         ) from exc
+
+
+def as_events(interactions: list[Interaction]) -> list[Event]:
+    """Interactions as Personify events, moved in time so the newest is an hour old (the
+    profile reads recent history; gaps between events are kept)."""
+    newest = max((i.ts for i in interactions), default=0.0)
+    shift = time.time() - 3600 - newest if interactions else 0.0
+    return [
+        Event(
+            event_id=f"eval-{i.order}",
+            user_id=i.user_id,
+            type=i.type,
+            item_id=i.item_id,
+            properties={"value": i.value} if i.value is not None else {},
+            timestamp=datetime.fromtimestamp(i.ts + shift, UTC),
+        )
+        for i in interactions
+    ]

@@ -29,8 +29,7 @@ from sqlalchemy import select
 from personify.agent.guards import MARKER
 from personify.agent.models import ChatModel, RecordingChatModel, make_chat_model
 from personify.domain import Event
-from personify.evals.dataset import Dataset
-from personify.evals.recs import _events
+from personify.evals.dataset import Dataset, as_events
 from personify.privacy.redactor import Redactor
 from personify.prompts.budget import count_tokens
 from personify.retrieval.embeddings import Embedder
@@ -148,7 +147,7 @@ def _run(
     judge: ChatModel | None,
 ) -> dict[str, Any]:
     service.index_items(dataset.items)
-    events: list[Event] = _events(dataset.interactions)
+    events: list[Event] = as_events(dataset.interactions)
     for start in range(0, len(events), 5000):
         service.ingest(events[start : start + 5000])
     population = sorted({i.user_id for i in dataset.interactions})

@@ -11,16 +11,14 @@ import time
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 from tqdm import tqdm
 
-from personify.domain import Event
 from personify.evals import baselines, metrics
-from personify.evals.dataset import Dataset, Interaction
+from personify.evals.dataset import Dataset, as_events
 from personify.evals.split import Split, split
 from personify.retrieval.embeddings import Embedder
 from personify.settings import load_settings
@@ -125,7 +123,7 @@ def _personify(
                 service.index_items(items[start : start + 500])
             vectors = service.vectors.item_vectors(dataset.item_ids)
         with timer("personify_ingest"):
-            events = _events(data.train)
+            events = as_events(data.train)
             for start in _bar(
                 range(0, len(events), INGEST_BATCH), progress, "ingest", INGEST_BATCH, len(events)
             ):
@@ -145,23 +143,6 @@ def _personify(
     finally:
         service.close()
     return lists, vectors, trained
-
-
-def _events(train: list[Interaction]) -> list[Event]:
-    """Training interactions as events, moved in time so the newest is an hour old (the
-    profile reads recent history; gaps between events are kept)."""
-    shift = time.time() - 3600 - max(i.ts for i in train) if train else 0.0
-    return [
-        Event(
-            event_id=f"eval-{i.order}",
-            user_id=i.user_id,
-            type=i.type,
-            item_id=i.item_id,
-            properties={"value": i.value} if i.value is not None else {},
-            timestamp=datetime.fromtimestamp(i.ts + shift, UTC),
-        )
-        for i in train
-    ]
 
 
 def _score(

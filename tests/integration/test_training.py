@@ -7,8 +7,7 @@ from pathlib import Path
 import pytest
 
 from personify.cli import main
-from personify.evals.dataset import load_dataset
-from personify.evals.recs import _events
+from personify.evals.dataset import as_events, load_dataset
 from personify.retrieval.candidates import FEATURES
 from personify.retrieval.trained import META_FILE, FeatureRanker, LearnedRanker, load
 from personify.service import Personify
@@ -20,7 +19,7 @@ from tests.evals.synthetic import write_dataset
 def trained(service: Personify, tmp_path: Path) -> Personify:
     data = load_dataset(write_dataset(tmp_path / "topics", users=120, per_user=14))
     service.index_items(data.items)
-    service.ingest(_events(data.interactions))
+    service.ingest(as_events(data.interactions))
     service.train(seed=2)
     return service
 
