@@ -16,7 +16,7 @@ import numpy as np
 
 from personify.retrieval.behaviour import BehaviourIndex
 from personify.retrieval.factors import FactorModel
-from personify.retrieval.profiles import DAY, event_weight
+from personify.retrieval.profiles import DAY, event_weight, unit
 from personify.retrieval.ranking import Pooled
 from personify.store.events import LogEntry
 
@@ -107,7 +107,7 @@ def recent_vector(view: UserView, sources: Sources) -> np.ndarray | None:
     recent = list(dict.fromkeys(reversed(view.seeds)))[:RECENT]
     vectors = sources.item_vectors(recent)
     rows = [vectors[i] for i in recent if i in vectors]
-    return _unit(np.mean(rows, axis=0)) if rows else None
+    return unit(np.mean(rows, axis=0)) if rows else None
 
 
 def generate(view: UserView, sources: Sources, *, vector_reason: str) -> Generated:
@@ -204,8 +204,3 @@ def _cosines(
         norms = np.linalg.norm(matrix, axis=1) * (np.linalg.norm(query) or 1.0)
         out[have] = (matrix @ query) / np.where(norms > 0, norms, 1.0)
     return out
-
-
-def _unit(values: np.ndarray) -> np.ndarray:
-    norm = float(np.linalg.norm(values))
-    return (values / norm if norm else values).astype(np.float32)

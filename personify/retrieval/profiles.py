@@ -119,15 +119,15 @@ def vector(state: ProfileState) -> np.ndarray | None:
     carries their strength), then pushed away from stated dislikes."""
     parts: list[np.ndarray] = []
     if state.behaviour is not None and np.linalg.norm(state.behaviour) > 0:
-        parts.append(_unit(state.behaviour) * (1 - INTEREST_SHARE))
+        parts.append(unit(state.behaviour) * (1 - INTEREST_SHARE))
     if state.interests is not None and np.linalg.norm(state.interests) > 0:
         parts.append(state.interests.astype(np.float32) * INTEREST_SHARE)
     if not parts:
         return None
     total = sum(parts[1:], parts[0])
     if state.dislikes is not None and np.linalg.norm(state.dislikes) > 0:
-        total = _unit(total) - DISLIKE_PUSH * _unit(state.dislikes)
-    return _unit(total)
+        total = unit(total) - DISLIKE_PUSH * unit(state.dislikes)
+    return unit(total)
 
 
 def stated_interests(
@@ -166,7 +166,8 @@ def interests_text(traits: UserTraits) -> str:
     return ". ".join(p for p in parts if p.strip())
 
 
-def _unit(values: np.ndarray) -> np.ndarray:
+def unit(values: np.ndarray) -> np.ndarray:
+    """The vector at length one, as float32 (a zero vector stays zero)."""
     norm = float(np.linalg.norm(values))
     out = values if math.isclose(norm, 0.0) else values / norm
     return out.astype(np.float32)

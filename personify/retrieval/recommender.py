@@ -15,7 +15,7 @@ from personify.domain import Candidate, Profile
 from personify.retrieval.behaviour import BehaviourIndex
 from personify.retrieval.candidates import BehaviourSources, UserView, features, generate
 from personify.retrieval.factors import FactorModel
-from personify.retrieval.profiles import chat_list
+from personify.retrieval.profiles import chat_list, unit
 from personify.retrieval.ranking import MMR_LAMBDA, avoid, blend, mmr
 from personify.retrieval.trained import Trained, TrainedCache
 from personify.retrieval.vectors import VectorIndex
@@ -93,7 +93,7 @@ class Recommender:
             else None
         )
         if query_vector is not None:
-            vector = query_vector if vector is None else _normalise(vector + 1.5 * query_vector)
+            vector = query_vector if vector is None else unit(vector + 1.5 * query_vector)
         view = UserView(
             history=history,
             seen=seen,
@@ -162,8 +162,3 @@ def _spread(scores: dict[str, float]) -> dict[str, float]:
     low, high = min(scores.values()), max(scores.values())
     span = (high - low) or 1.0
     return {i: (s - low) / span for i, s in scores.items()}
-
-
-def _normalise(vector: np.ndarray) -> np.ndarray:
-    norm = float(np.linalg.norm(vector))
-    return vector / norm if norm else vector
