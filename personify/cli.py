@@ -13,6 +13,7 @@ from personify.settings import Settings, get_settings
 
 if TYPE_CHECKING:
     from personify.service import Personify
+    from personify.tenancy import Tenancy
 
 
 def _service(settings: Settings) -> Personify:
@@ -26,8 +27,21 @@ def serve(args: argparse.Namespace, settings: Settings) -> int:
 
     from personify.api.app import create_app
     from personify.demo import load_demo
+    from personify.tenancy import Tenancy
 
-    def start() -> Personify:
+    settings.check_bind(args.host)
+    if args.load_demo and settings.multi_tenant:
+        raise ConfigError(
+            "--load-demo fills the single tenant: unset PERSONIFY_ADMIN_KEY, or load a "
+            "tenant's catalog through the API with its secret key.",
+            field="--load-demo",
+        )
+
+    def start() -> Personify | Tenancy:
+        if settings.multi_tenant:
+            tenancy = Tenancy(settings)
+            tenancy.warm_up()
+            return tenancy
         service = _service(settings)
         if args.load_demo and load_demo(service):
             print("Loaded the demo catalog and personas.", flush=True)

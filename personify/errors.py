@@ -14,6 +14,10 @@ class PersonifyError(Exception):
         self.message = message
         self.field = field
 
+    def headers(self) -> dict[str, str]:
+        """HTTP headers that go with the answer (Retry-After, WWW-Authenticate)."""
+        return {"Retry-After": "5"} if self.status == 503 else {}
+
 
 class ConfigError(PersonifyError):
     """A setting is wrong; raised at start-up, naming the setting and the fix."""
@@ -54,3 +58,34 @@ class PrivacyError(PersonifyError):
 
     code = "privacy_error"
     status = 503
+
+
+class Unauthorized(PersonifyError):
+    """No key, or a key that is not valid."""
+
+    code = "unauthorized"
+    status = 401
+
+    def headers(self) -> dict[str, str]:
+        return {"WWW-Authenticate": "Bearer"}
+
+
+class Forbidden(PersonifyError):
+    """A valid key used outside its rights."""
+
+    code = "forbidden"
+    status = 403
+
+
+class RateLimited(PersonifyError):
+    """Too many requests with one key."""
+
+    code = "rate_limited"
+    status = 429
+
+    def __init__(self, message: str, *, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+    def headers(self) -> dict[str, str]:
+        return {"Retry-After": str(self.retry_after)}

@@ -61,27 +61,37 @@ class Metrics:
             registry=self.registry,
         )
 
+        self._caches = _CacheCollector()
+        self.registry.register(self._caches)
+
     def watch_cache(self, name: str, read: Callable[[], tuple[int, int]]) -> None:
-        """Export a cache's (hits, misses), read at scrape time."""
-        self.registry.register(_CacheCollector(name, read))
+        """Export a cache's (hits, misses), read at scrape time; caches of the same name
+        (one per tenant) are summed."""
+        self._caches.readers.append((name, read))
 
     def render(self) -> bytes:
         return generate_latest(self.registry)
 
 
 class _CacheCollector:
-    def __init__(self, name: str, read: Callable[[], tuple[int, int]]) -> None:
-        self._name, self._read = name, read
+    def __init__(self) -> None:
+        self.readers: list[tuple[str, Callable[[], tuple[int, int]]]] = []
 
     def collect(self) -> Iterator[CounterMetricFamily]:
-        hits, misses = self._read()
+        totals: dict[str, list[int]] = {}
+        for name, read in list(self.readers):
+            hits, misses = read()
+            total = totals.setdefault(name, [0, 0])
+            total[0] += hits
+            total[1] += misses
         family = CounterMetricFamily(
             "personify_cache_lookups",
             "Cache lookups by cache and result.",
             labels=["cache", "result"],
         )
-        family.add_metric([self._name, "hit"], hits)
-        family.add_metric([self._name, "miss"], misses)
+        for name, (hits, misses) in totals.items():
+            family.add_metric([name, "hit"], hits)
+            family.add_metric([name, "miss"], misses)
         yield family
 
 

@@ -25,7 +25,7 @@ from personify.domain import (
     UserTraits,
     utcnow,
 )
-from personify.errors import InputError, NotFound, TooLarge
+from personify.errors import Forbidden, InputError, NotFound, TooLarge
 from personify.ingest import parse_event, parse_item
 from personify.metrics import MeteredChatModel, MeteredRedactor, Metrics
 from personify.privacy.redactor import PresidioRedactor, Redactor, catalog_terms
@@ -55,18 +55,21 @@ class Personify:
         model: ChatModel | None = None,
         redactor: Redactor | None = None,
         embedder: Embedder | None = None,
+        metrics: Metrics | None = None,
     ) -> None:
+        """Heavy parts passed in are shared (tests, and the tenants of one server)."""
         self.settings = settings
         settings.data_dir.mkdir(parents=True, exist_ok=True)
-        self.store = Store.open(settings.sqlalchemy_url)
-        chroma = open_chroma(settings.chroma_url, settings.chroma_path)
+        self.store = Store.open(settings.sqlalchemy_url, settings.database_schema)
+        chroma = open_chroma(settings.chroma_url, settings.chroma_path, settings.chroma_database)
         self.vectors = VectorIndex(chroma, key=self.store.audit.subject)
         self._model, self._redactor, self._embedder = model, redactor, embedder
+        self._catalog_allowed = False
         self._agent: PersonalizationAgent | None = None
         self._lock = threading.Lock()
         self.behaviour = BehaviourIndex(self.store.events)
         self.trained = TrainedCache(settings.data_dir / "models")
-        self.metrics = Metrics()
+        self.metrics = metrics or Metrics()
         self.metrics.watch_cache(
             "item_vectors", lambda: (self.vectors.cache_hits, self.vectors.cache_misses)
         )
@@ -84,7 +87,9 @@ class Personify:
         with self._lock:
             if self._redactor is None:
                 self._redactor = PresidioRedactor()
+            if not self._catalog_allowed:  # product names are not PII
                 self._redactor.allow(catalog_terms(self.store.catalog.iter_all()))
+                self._catalog_allowed = True
             return self._redactor
 
     @property
@@ -151,10 +156,17 @@ class Personify:
         return item
 
     # events and users ------------------------------------------------------------------
-    def add_events(self, raw: Sequence[Any]) -> IngestResult:
-        """All or nothing: one invalid event rejects the batch before anything is stored."""
+    def add_events(self, raw: Sequence[Any], only_user: str | None = None) -> IngestResult:
+        """All or nothing: one invalid event rejects the batch before anything is stored.
+        `only_user`: every event must be that user's (the widget's key acts for one user)."""
         self._check_batch(raw, "events")
         events = [parse_event(r, i) for i, r in enumerate(raw)]
+        for index, event in enumerate(events):
+            if only_user is not None and event.user_id != only_user:
+                field = f"events[{index}].user_id"
+                raise Forbidden(
+                    f"{field}: this key sends events only for its own user.", field=field
+                )
         known = self.store.catalog.existing_ids(e.item_id for e in events if e.item_id)
         for index, event in enumerate(events):
             if event.item_id and event.item_id not in known:

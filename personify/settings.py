@@ -13,6 +13,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from personify.errors import ConfigError
 
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
 SMOLLM2_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
 
 
@@ -47,7 +48,17 @@ class Settings(BaseSettings):
     judge_api_key: SecretStr | None = None
     judge_model: str | None = None
     chroma_url: str = ""
+    # Set by the tenant pool, one per tenant: a Chroma server database and a PostgreSQL schema.
+    chroma_database: str = ""
+    database_schema: str = Field(default="", pattern=r"^([a-z][a-z0-9_]{0,62})?$")
     database_url: str = ""
+    # Multi-tenant mode: unset, one tenant and no auth (loopback only); set, every /v1
+    # request needs a key and this one manages tenants.
+    admin_key: SecretStr | None = None
+    rate_limit_per_minute: int = Field(default=600, ge=1, description="Per secret key.")
+    publishable_rate_limit_per_minute: int = Field(default=120, ge=1, description="Per widget key.")
+    # Where rate-limit counters live: memory:// (per worker) or redis://host:port (shared).
+    rate_limit_storage: str = "memory://"
     prompt_token_budget: int = Field(default=1400, ge=256, le=100_000)
     max_batch: int = Field(default=1000, ge=1, le=100_000)
     vault_ttl_hours: float = Field(default=24.0, gt=0, description="Pseudonyms expire after this.")
@@ -60,6 +71,17 @@ class Settings(BaseSettings):
                 "must be empty (embedded Chroma) or an http(s):// URL of a Chroma server"
             )
         return value
+
+    @field_validator("admin_key")
+    @classmethod
+    def _admin_key_is_long(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and len(value.get_secret_value()) < 24:
+            raise ValueError("must be at least 24 characters (e.g. `openssl rand -hex 24`)")
+        return value
+
+    @property
+    def multi_tenant(self) -> bool:
+        return self.admin_key is not None
 
     @property
     def sqlalchemy_url(self) -> str:
@@ -113,7 +135,22 @@ class Settings(BaseSettings):
                 "postgresql+psycopg://user@127.0.0.1:5432/db, or leave it empty for SQLite.",
                 field="PERSONIFY_DATABASE_URL",
             )
+        if not self.rate_limit_storage.startswith(("memory://", "redis://")):
+            raise ConfigError(
+                f"PERSONIFY_RATE_LIMIT_STORAGE={self.rate_limit_storage!r}: use memory:// "
+                "(counters per worker) or redis://host:port (shared by every worker).",
+                field="PERSONIFY_RATE_LIMIT_STORAGE",
+            )
         return self
+
+    def check_bind(self, host: str) -> None:
+        """Without an admin key there is no auth, so only this machine may connect."""
+        if self.admin_key is None and host not in LOOPBACK:
+            raise ConfigError(
+                f"Refusing to listen on {host}: without PERSONIFY_ADMIN_KEY the API has no "
+                "auth. Bind to 127.0.0.1, or set PERSONIFY_ADMIN_KEY and create tenants.",
+                field="PERSONIFY_ADMIN_KEY",
+            )
 
 
 def load_settings(**overrides: object) -> Settings:

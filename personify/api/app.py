@@ -9,7 +9,8 @@ from fastapi import FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 
 from personify import __version__
-from personify.api import errors, observe
+from personify.api import cors, errors, observe
+from personify.api.auth import RateLimiter
 from personify.api.routes import (
     chat,
     events,
@@ -17,24 +18,31 @@ from personify.api.routes import (
     items,
     metrics,
     openai_compat,
+    tenants,
     users,
     widget,
 )
 from personify.service import Personify
+from personify.tenancy import Tenancy
 
 MAX_BODY_BYTES = 4 * 1024 * 1024  # documented in the README
 
 
-def create_app(personify: Personify | Callable[[], Personify]) -> FastAPI:
-    """`personify` is the service, or a factory called at start-up (so `serve` starts fast
-    and tests can hand in one built with a scripted model)."""
+Target = Personify | Tenancy
+
+
+def create_app(target: Target | Callable[[], Target]) -> FastAPI:
+    """`target` is the service (single tenant), the tenancy (several), or a factory called
+    at start-up (so `serve` starts fast and tests can hand in one with a scripted model)."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        service = personify if isinstance(personify, Personify) else personify()
-        app.state.personify = service
+        made = target if isinstance(target, Personify | Tenancy) else target()
+        tenancy = Tenancy.of(made) if isinstance(made, Personify) else made
+        app.state.tenancy = tenancy
+        app.state.rate_limiter = RateLimiter(tenancy.settings)
         yield
-        service.close()
+        tenancy.close()
 
     app = FastAPI(
         title="Personify",
@@ -60,8 +68,9 @@ def create_app(personify: Personify | Callable[[], Personify]) -> FastAPI:
             )
         return await call_next(request)
 
+    cors.install(app)
     observe.install(app)  # added last: it wraps everything, 413s included
-    routers = (health, metrics, items, events, users, chat, openai_compat, widget)
+    routers = (health, metrics, tenants, items, events, users, chat, openai_compat, widget)
     for router in (r.router for r in routers):
         app.include_router(router)
     return app

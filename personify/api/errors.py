@@ -33,9 +33,10 @@ def _field(loc: tuple[object, ...]) -> str:
 def install(app: FastAPI) -> None:
     @app.exception_handler(PersonifyError)
     async def personify_error(_request: Request, exc: PersonifyError) -> JSONResponse:
-        headers = {"Retry-After": "5"} if exc.status == 503 else None
         return JSONResponse(
-            error_body(exc.code, exc.message, exc.field), status_code=exc.status, headers=headers
+            error_body(exc.code, exc.message, exc.field),
+            status_code=exc.status,
+            headers=exc.headers() or None,
         )
 
     @app.exception_handler(RequestValidationError)

@@ -36,9 +36,9 @@ def install(app: FastAPI) -> None:
         finally:
             seconds = time.perf_counter() - started
             route = getattr(request.scope.get("route"), "path", "unmatched")
-            service = getattr(request.app.state, "personify", None)
-            if service is not None:
-                service.metrics.requests.labels(route, request.method, str(status)).observe(seconds)
+            tenancy = getattr(request.app.state, "tenancy", None)
+            if tenancy is not None:
+                tenancy.metrics.requests.labels(route, request.method, str(status)).observe(seconds)
             log.info(
                 "request",
                 extra={

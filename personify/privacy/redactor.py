@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import logging
 import os
 import threading
@@ -84,6 +85,13 @@ class PresidioRedactor:
     def allow(self, terms: Iterable[str]) -> None:
         with self._lock:
             self._allowed.update(t for t in terms if t.strip())
+
+    def scoped(self) -> PresidioRedactor:
+        """The same engine (loaded once) with an allow list of its own: one per tenant, so
+        one customer's catalog names never exempt another customer's text."""
+        view = copy.copy(self)
+        view._allowed = set()
+        return view
 
     def redact(self, text: str, vault: Vault) -> str:
         return replace_spans(text, self.find(text), vault)

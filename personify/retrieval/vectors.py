@@ -27,21 +27,29 @@ class Neighbour:
     similarity: float
 
 
-def open_chroma(url: str, path: Path) -> Any:
+def open_chroma(url: str, path: Path, database: str = "") -> Any:
+    """Embedded Chroma in `path`, or the server at `url`; `database` (server only) is a
+    Chroma database of its own, made if missing: one per tenant."""
     import chromadb
-    from chromadb.config import Settings as ChromaSettings
+    from chromadb.config import DEFAULT_DATABASE
 
-    chroma_settings = ChromaSettings(anonymized_telemetry=False, allow_reset=False)
     if not url:
         path.mkdir(parents=True, exist_ok=True)
-        return chromadb.PersistentClient(path=str(path), settings=chroma_settings)
-    parsed = urlparse(url)
+        return chromadb.PersistentClient(path=str(path), settings=_chroma_settings())
     try:
+        if database:
+            admin = chromadb.AdminClient(_server_settings(url))
+            try:
+                admin.get_database(database)
+            except Exception:  # chromadb raises NotFoundError; older servers a ValueError
+                admin.create_database(database)
+        parsed = urlparse(url)
         client = chromadb.HttpClient(
             host=parsed.hostname or "127.0.0.1",
             port=parsed.port or (443 if parsed.scheme == "https" else 8000),
             ssl=parsed.scheme == "https",
-            settings=chroma_settings,
+            settings=_chroma_settings(),
+            database=database or DEFAULT_DATABASE,
         )
         client.heartbeat()
     except Exception as exc:  # chromadb raises several unrelated types for a dead server
@@ -51,6 +59,32 @@ def open_chroma(url: str, path: Path) -> Any:
             field="PERSONIFY_CHROMA_URL",
         ) from exc
     return client
+
+
+def drop_chroma_database(url: str, database: str) -> None:
+    """Remove a tenant's Chroma database, collections and vectors with it (server mode)."""
+    import chromadb
+
+    chromadb.AdminClient(_server_settings(url)).delete_database(database)
+
+
+def _chroma_settings() -> Any:
+    from chromadb.config import Settings as ChromaSettings
+
+    return ChromaSettings(anonymized_telemetry=False, allow_reset=False)
+
+
+def _server_settings(url: str) -> Any:
+    from chromadb.config import Settings as ChromaSettings
+
+    parsed = urlparse(url)
+    return ChromaSettings(
+        anonymized_telemetry=False,
+        chroma_api_impl="chromadb.api.fastapi.FastAPI",
+        chroma_server_host=parsed.hostname or "127.0.0.1",
+        chroma_server_http_port=parsed.port or (443 if parsed.scheme == "https" else 8000),
+        chroma_server_ssl_enabled=parsed.scheme == "https",
+    )
 
 
 class VectorIndex:

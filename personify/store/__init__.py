@@ -22,8 +22,8 @@ class Store:
     audit: AuditLog
 
     @classmethod
-    def open(cls, url: str) -> Store:
-        engine = make_engine(url)
+    def open(cls, url: str, schema: str = "") -> Store:
+        engine = make_engine(url, schema)
         return cls(
             engine=engine,
             catalog=Catalog(engine),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, MetaData, create_engine, event
 from sqlalchemy.exc import OperationalError
 
 from personify.errors import ConfigError
@@ -20,15 +20,23 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-def make_engine(url: str) -> Engine:
-    """Create the engine and the tables. A bad URL or unreachable database is a ConfigError."""
+def make_engine(url: str, schema: str = "", tables: MetaData = metadata) -> Engine:
+    """Create the engine and the tables. A bad URL or unreachable database is a ConfigError.
+
+    `schema` (PostgreSQL only) puts every table in that schema, made if missing: one per
+    tenant, so tenants never share a table."""
     try:
         if url.startswith("sqlite"):
             engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 10})
             event.listen(engine, "connect", _sqlite_pragmas)
         else:
-            engine = create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
-        metadata.create_all(engine)
+            options = {"options": f"-csearch_path={schema}"} if schema else {}
+            if schema:
+                create_schema(url, schema)
+            engine = create_engine(
+                url, pool_pre_ping=True, pool_size=10, max_overflow=10, connect_args=options
+            )
+        tables.create_all(engine)
     except (OperationalError, ValueError, ImportError) as exc:
         raise ConfigError(
             f"Cannot open the database at PERSONIFY_DATABASE_URL ({exc.__class__.__name__}: "
@@ -36,3 +44,22 @@ def make_engine(url: str) -> Engine:
             field="PERSONIFY_DATABASE_URL",
         ) from exc
     return engine
+
+
+def create_schema(url: str, schema: str) -> None:
+    engine = create_engine(url)
+    try:
+        with engine.begin() as conn:
+            conn.exec_driver_sql(f'CREATE SCHEMA IF NOT EXISTS "{schema}"')
+    finally:
+        engine.dispose()
+
+
+def drop_schema(url: str, schema: str) -> None:
+    """Remove a tenant's schema and every row in it (PostgreSQL)."""
+    engine = create_engine(url)
+    try:
+        with engine.begin() as conn:
+            conn.exec_driver_sql(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+    finally:
+        engine.dispose()

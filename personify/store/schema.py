@@ -136,3 +136,22 @@ log_meta = Table(
     Column("key", String(64), primary_key=True),
     Column("value", Integer, nullable=False),
 )
+
+
+# The control plane (multi-tenant mode only): one row per tenant, in the installation's
+# own database. Keys are stored as SHA-256 hashes; the user-signing key must be readable
+# to check the widget's user tokens.
+control = MetaData()
+
+tenants = Table(
+    "tenants",
+    control,
+    Column("tenant_id", String(32), primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("secret_key_sha256", String(64), nullable=False, unique=True),
+    Column("publishable_key_sha256", String(64), nullable=False, unique=True),
+    Column("signing_key", String(64), nullable=False),
+    Column("origins", JSON, nullable=False),
+    Column("rate_limit_per_minute", Integer),
+    Column("created_at", Float, nullable=False),
+)

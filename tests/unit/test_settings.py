@@ -55,3 +55,22 @@ def test_a_database_url_must_be_a_url(tmp_path: Path) -> None:
     with pytest.raises(ConfigError) as err:
         load_settings(data_dir=tmp_path, database_url="postgres-on-my-laptop").check()
     assert err.value.field == "PERSONIFY_DATABASE_URL"
+
+
+def test_without_an_admin_key_the_server_binds_only_to_loopback() -> None:
+    open_server = load_settings()
+    for host in ("127.0.0.1", "localhost", "::1"):
+        open_server.check_bind(host)
+    with pytest.raises(ConfigError) as err:
+        open_server.check_bind("0.0.0.0")
+    assert err.value.field == "PERSONIFY_ADMIN_KEY" and "127.0.0.1" in err.value.message
+    load_settings(admin_key="a" * 32).check_bind("0.0.0.0")
+
+
+def test_an_admin_key_must_be_long_and_rate_limit_storage_known(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError) as err:
+        load_settings(admin_key="short")
+    assert err.value.field == "PERSONIFY_ADMIN_KEY"
+    with pytest.raises(ConfigError) as err:
+        load_settings(data_dir=tmp_path, rate_limit_storage="memcached://x").check()
+    assert err.value.field == "PERSONIFY_RATE_LIMIT_STORAGE"

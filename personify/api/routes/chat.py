@@ -7,7 +7,7 @@ from fastapi import APIRouter
 from fastapi.responses import StreamingResponse
 
 from personify.agent.agent import ChatEvent
-from personify.api.deps import PersonifyDep
+from personify.api.deps import CallerDep, WidgetPersonifyDep
 from personify.api.schemas import ChatPublic, ChatRequest
 from personify.errors import PersonifyError
 
@@ -32,10 +32,13 @@ def _stream(first: ChatEvent, rest: Iterator[ChatEvent]) -> Iterator[str]:
     response_model=ChatPublic,
     responses={200: {"content": {"text/event-stream": {}}}},
 )
-def create_chat_turn(body: ChatRequest, app: PersonifyDep) -> ChatPublic | StreamingResponse:
+def create_chat_turn(
+    body: ChatRequest, app: WidgetPersonifyDep, caller: CallerDep
+) -> ChatPublic | StreamingResponse:
     """One chat turn. With "stream": true, server-sent events: `token` ({text}) deltas, maybe
     `replace` ({message}) when a fallback takes back what was streamed, then `done` with the
     whole turn (message, cards, provenance)."""
+    caller.require_user(body.user_id, "user_id")
     if not body.stream:
         turn = app.chat(body.user_id, body.session_id, body.message)
         return ChatPublic.model_validate(turn.model_dump())

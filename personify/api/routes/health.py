@@ -2,19 +2,25 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 
-from personify.api.deps import PersonifyDep
+from personify.tenancy import Tenancy
 
 router = APIRouter(tags=["health"])
 
 
 @router.get("/healthz")
-def read_health(app: PersonifyDep) -> dict[str, Any]:
-    return {
+def read_health(request: Request) -> dict[str, Any]:
+    """Liveness and what the server runs on; with tenants on, nothing about any of them."""
+    tenancy: Tenancy = request.app.state.tenancy
+    settings = tenancy.settings
+    health: dict[str, Any] = {
         "status": "ok",
-        "items": app.vectors.count_items(),
-        "vector_store": app.settings.chroma_url or "embedded",
-        "database": app.store.engine.dialect.name,
-        "llm_provider": app.settings.llm_provider,
+        "tenants": "multi" if settings.multi_tenant else "single",
+        "vector_store": "server" if settings.chroma_url else "embedded",
+        "database": settings.sqlalchemy_url.split(":", 1)[0].split("+", 1)[0],
+        "llm_provider": settings.llm_provider,
     }
+    if tenancy.single is not None:
+        health["items"] = tenancy.single.vectors.count_items()
+    return health

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from personify.api.deps import ItemId, PersonifyDep
+from personify.api.deps import ItemId, PersonifyDep, WidgetPersonifyDep
 from personify.api.schemas import ItemsCreate, ItemsUpserted
 from personify.domain import Item
 
@@ -16,5 +16,5 @@ def create_items(body: ItemsCreate, app: PersonifyDep) -> ItemsUpserted:
 
 
 @router.get("/{item_id}", response_model=Item)
-def read_item(item_id: ItemId, app: PersonifyDep) -> Item:
+def read_item(item_id: ItemId, app: WidgetPersonifyDep) -> Item:
     return app.item(item_id)

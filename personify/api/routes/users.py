@@ -4,7 +4,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Query
 
-from personify.api.deps import PersonifyDep, UserId
+from personify.api.deps import PersonifyDep, UserId, WidgetPersonifyDep
 from personify.api.schemas import (
     ConsentUpdate,
     Deleted,
@@ -43,7 +43,7 @@ def read_profile(user_id: UserId, app: PersonifyDep) -> ProfilePublic:
 @router.get("/{user_id}/recommendations", response_model=RecommendationsPublic)
 def read_recommendations(
     user_id: UserId,
-    app: PersonifyDep,
+    app: WidgetPersonifyDep,
     n: Annotated[int, Query(ge=1, le=100)] = 10,
     category: Annotated[str | None, Query(max_length=100)] = None,
 ) -> RecommendationsPublic:
@@ -71,7 +71,7 @@ def read_recommendations(
 @router.post("/{user_id}/onboarding", response_model=OnboardingPublic)
 def create_onboarding(
     user_id: UserId,
-    app: PersonifyDep,
+    app: WidgetPersonifyDep,
     body: Annotated[OnboardingRequest | None, Body()] = None,
 ) -> OnboardingPublic:
     plan = app.onboard(user_id, body.goal if body else None)

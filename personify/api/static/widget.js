@@ -1,11 +1,26 @@
 /* Personify chat widget: one <script src=".../widget.js" data-user-id="..."></script> tag.
  * Plain JavaScript, no build step. Optional data-api="https://host" when the API is not
- * served from the script's own origin. window.Personify.mount({userId}) switches users. */
+ * served from the script's own origin. With tenants on, add data-key="pk_..." (the
+ * tenant's publishable key) and data-user-token="..." (HMAC-SHA256 of the user id with the
+ * tenant's signing key, made by your backend). window.Personify.mount({userId, userToken})
+ * switches users. */
 (function () {
   "use strict";
   var script = document.currentScript;
   var api = (script && script.dataset.api) || (script ? new URL(script.src, location.href).origin : "");
+  var key = script ? script.dataset.key : "";
   var current = null;
+  var identity = { userId: "", userToken: "" };
+
+  function headers(extra) {
+    var out = extra || {};
+    if (key) {
+      out["Authorization"] = "Bearer " + key;
+      out["X-Personify-User"] = identity.userId;
+      out["X-Personify-User-Token"] = identity.userToken;
+    }
+    return out;
+  }
 
   function el(tag, attrs, text) {
     var node = document.createElement(tag);
@@ -16,7 +31,7 @@
 
   function post(path, body) {
     return fetch(api + path, {
-      method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body)
+      method: "POST", headers: headers({ "Content-Type": "application/json" }), body: JSON.stringify(body)
     });
   }
 
@@ -123,7 +138,7 @@
       .then(function (plan) {
         bubble.textContent = plan.message;
         return Promise.all(plan.items.map(function (item) {
-          return fetch(api + "/v1/items/" + encodeURIComponent(item.item_id))
+          return fetch(api + "/v1/items/" + encodeURIComponent(item.item_id), { headers: headers() })
             .then(function (r) { return r.ok ? r.json() : {}; })
             .then(function (full) {
               return { item_id: item.item_id, title: item.title, reason: item.reason,
@@ -191,13 +206,16 @@
     mount: function (options) {
       addStyles();
       if (current) current.destroy();
+      identity = { userId: options.userId, userToken: options.userToken || "" };
       current = new Widget(options.userId);
       return current;
     },
     widget: function () { return current; }
   };
   if (script && script.dataset.userId) {
-    var start = function () { window.Personify.mount({ userId: script.dataset.userId }); };
+    var start = function () {
+      window.Personify.mount({ userId: script.dataset.userId, userToken: script.dataset.userToken });
+    };
     if (document.body) start(); else document.addEventListener("DOMContentLoaded", start);
   }
 })();

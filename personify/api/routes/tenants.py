@@ -1,0 +1,107 @@
+"""Tenants (admin key only): create one and get its keys, once; list; delete everything."""
+
+from __future__ import annotations
+
+import re
+
+from fastapi import APIRouter, Path, Request
+from pydantic import BaseModel, Field, field_validator
+
+from personify.api.deps import AdminDep
+from personify.tenancy import Tenancy
+
+router = APIRouter(prefix="/v1/tenants", tags=["tenants"], dependencies=[AdminDep])
+TenantId = Path(pattern=r"^t[0-9a-f]{16}$")
+ORIGIN = r"^https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?$"
+
+
+class TenantCreate(BaseModel):
+    name: str = Field(min_length=1, max_length=200, examples=["Acme Analytics"])
+    origins: list[str] = Field(
+        default_factory=list,
+        max_length=50,
+        description="Web origins the chat widget may call from, e.g. https://app.acme.com.",
+    )
+    rate_limit_per_minute: int | None = Field(
+        default=None,
+        ge=1,
+        le=1_000_000,
+        description="For the secret key; the server's default otherwise.",
+    )
+
+    @field_validator("origins")
+    @classmethod
+    def _origins(cls, origins: list[str]) -> list[str]:
+        for index, origin in enumerate(origins):
+            if not re.match(ORIGIN, origin):
+                raise ValueError(
+                    f"[{index}] {origin!r} is not an origin like https://app.example.com"
+                )
+        return origins
+
+
+class TenantPublic(BaseModel):
+    tenant_id: str
+    name: str
+    origins: list[str]
+    rate_limit_per_minute: int | None
+    created_at: float
+
+
+class TenantCreated(TenantPublic):
+    secret_key: str = Field(description="Shown once. Full access to this tenant's data.")
+    publishable_key: str = Field(description="Shown once. For the chat widget.")
+    signing_key: str = Field(
+        description="Your backend signs user ids with it (hex HMAC-SHA256) for the widget's "
+        "X-Personify-User-Token."
+    )
+
+
+class TenantDeleted(BaseModel):
+    tenant_id: str
+    deleted: bool
+
+
+def _tenancy(request: Request) -> Tenancy:
+    tenancy: Tenancy = request.app.state.tenancy
+    return tenancy
+
+
+@router.post("", response_model=TenantCreated, status_code=201)
+def create_tenant(body: TenantCreate, request: Request) -> TenantCreated:
+    made = _tenancy(request).create(body.name, body.origins, body.rate_limit_per_minute)
+    tenant = made.tenant
+    return TenantCreated(
+        tenant_id=tenant.tenant_id,
+        name=tenant.name,
+        origins=list(tenant.origins),
+        rate_limit_per_minute=tenant.rate_limit_per_minute,
+        created_at=tenant.created_at,
+        secret_key=made.secret_key,
+        publishable_key=made.publishable_key,
+        signing_key=tenant.signing_key,
+    )
+
+
+@router.get("", response_model=list[TenantPublic])
+def list_tenants(request: Request) -> list[TenantPublic]:
+    registry = _tenancy(request).registry
+    assert registry is not None
+    return [
+        TenantPublic(
+            tenant_id=t.tenant_id,
+            name=t.name,
+            origins=list(t.origins),
+            rate_limit_per_minute=t.rate_limit_per_minute,
+            created_at=t.created_at,
+        )
+        for t in registry.all()
+    ]
+
+
+@router.delete("/{tenant_id}", response_model=TenantDeleted)
+def delete_tenant(request: Request, tenant_id: str = TenantId) -> TenantDeleted:
+    """Its keys stop working at once; its events, users, profiles, vectors, conversations,
+    pseudonyms, audit trail and trained models are removed from every store."""
+    _tenancy(request).delete(tenant_id)
+    return TenantDeleted(tenant_id=tenant_id, deleted=True)
