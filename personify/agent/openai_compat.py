@@ -51,6 +51,12 @@ class OpenAICompatibleModel:
             raise ProviderError("The model server timed out.", field="timeout") from exc
         except openai.OpenAIError as exc:
             raise ProviderError(f"The model server failed: {exc.__class__.__name__}.") from exc
+        except Exception as exc:
+            # anything else: a 200 whose body is no chat completion (a proxy's HTML page)
+            # trips asserts and attribute errors deep inside the client libraries
+            raise ProviderError(
+                f"The model server's answer was unreadable: {exc.__class__.__name__}."
+            ) from exc
         usage = getattr(reply, "usage_metadata", None) or {}
         return ModelReply(
             text=str(reply.content),
@@ -85,6 +91,12 @@ class OpenAICompatibleModel:
             raise ProviderError("The model server timed out.", field="timeout") from exc
         except openai.OpenAIError as exc:
             raise ProviderError(f"The model server failed: {exc.__class__.__name__}.") from exc
+        except Exception as exc:
+            # anything else: a 200 whose body is no chat completion (a proxy's HTML page)
+            # trips asserts and attribute errors deep inside the client libraries
+            raise ProviderError(
+                f"The model server's answer was unreadable: {exc.__class__.__name__}."
+            ) from exc
 
     def _chunks(self, messages: list[BaseMessage], kwargs: dict[str, Any]) -> Iterator[str]:
         for chunk in self._client.stream(messages, **kwargs):

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import logging
 
+import httpx
+from chromadb.errors import ChromaError
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DisconnectionError, InterfaceError, OperationalError
 from starlette.exceptions import HTTPException
 
 from personify.errors import PersonifyError
@@ -28,6 +31,17 @@ def _field(loc: tuple[object, ...]) -> str:
     for part in parts:
         out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
     return out or "body"
+
+
+# Exceptions that mean a dependency is down, not a bug: the database (SQLAlchemy could not
+# reach it) and the vector store (chromadb's HTTP client could not, or Chroma failed).
+DEPENDENCIES: dict[type[Exception], str] = {
+    OperationalError: "database",
+    InterfaceError: "database",
+    DisconnectionError: "database",
+    httpx.TransportError: "vector store",
+    ChromaError: "vector store",
+}
 
 
 def install(app: FastAPI) -> None:
@@ -54,6 +68,18 @@ def install(app: FastAPI) -> None:
             exc.status_code, "http_error"
         )
         return JSONResponse(error_body(code, str(exc.detail)), status_code=exc.status_code)
+
+    async def dependency_down(_request: Request, exc: Exception) -> JSONResponse:
+        down = next(name for kind, name in DEPENDENCIES.items() if isinstance(exc, kind))
+        log.warning("%s unavailable: %s", down, exc.__class__.__name__)
+        return JSONResponse(
+            error_body("unavailable", f"The {down} is not answering; retry shortly."),
+            status_code=503,
+            headers={"Retry-After": "5"},
+        )
+
+    for kind in DEPENDENCIES:
+        app.add_exception_handler(kind, dependency_down)
 
     @app.exception_handler(Exception)
     async def unexpected(_request: Request, exc: Exception) -> JSONResponse:

@@ -10,6 +10,8 @@ from sqlalchemy.exc import OperationalError
 from personify.errors import ConfigError
 from personify.store.schema import metadata
 
+CONNECT_TIMEOUT_S = 5
+
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
@@ -30,7 +32,10 @@ def make_engine(url: str, schema: str = "", tables: MetaData = metadata) -> Engi
             engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 10})
             event.listen(engine, "connect", _sqlite_pragmas)
         else:
-            options = {"options": f"-csearch_path={schema}"} if schema else {}
+            # A dead server is an error in seconds, not a hang past the request timeout.
+            options: dict[str, object] = {"connect_timeout": CONNECT_TIMEOUT_S}
+            if schema:
+                options["options"] = f"-csearch_path={schema}"
             if schema:
                 create_schema(url, schema)
             engine = create_engine(

@@ -3,11 +3,6 @@ PostgreSQL, chosen by PERSONIFY_CHROMA_URL and PERSONIFY_DATABASE_URL."""
 
 from __future__ import annotations
 
-import shutil
-import socket
-import sys
-import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -18,56 +13,9 @@ from personify.privacy.redactor import PresidioRedactor
 from personify.retrieval.embeddings import MiniLMEmbedder
 from personify.service import Personify
 from personify.settings import Settings, load_settings
-from tests.servers import free_port, run_process
+from tests.servers import free_port
 
 pytestmark = pytest.mark.slow
-POSTGRES = ("127.0.0.1", 5432)
-
-
-def chroma_cli() -> str | None:
-    beside = Path(sys.executable).parent / "chroma"
-    return str(beside) if beside.exists() else shutil.which("chroma")
-
-
-@pytest.fixture
-def chroma_url(tmp_path: Path) -> Iterator[str]:
-    cli = chroma_cli()
-    if cli is None:
-        pytest.skip("the `chroma` command from the chromadb package is not installed")
-    port = free_port()
-    server_dir = str(tmp_path / "chroma-server")
-    command = [cli, "run", "--path", server_dir, "--host", "127.0.0.1", "--port", str(port)]
-    url = f"http://127.0.0.1:{port}"
-    with run_process(command, f"{url}/api/v2/heartbeat", tmp_path / "chroma.log"):
-        yield url
-
-
-def postgres_up() -> bool:
-    try:
-        with socket.create_connection(POSTGRES, timeout=1):
-            return True
-    except OSError:
-        return False
-
-
-@pytest.fixture
-def postgres_url() -> Iterator[str]:
-    if not postgres_up():
-        pytest.skip(
-            "no PostgreSQL on 127.0.0.1:5432 (the embedded SQLite default does not need it)"
-        )
-    name = f"personify_test_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(
-        "postgresql+psycopg://postgres@127.0.0.1:5432/postgres", isolation_level="AUTOCOMMIT"
-    )
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 def exercise(settings: Settings, embedder: MiniLMEmbedder, redactor: PresidioRedactor) -> None:
@@ -122,3 +70,63 @@ def test_a_dead_chroma_server_is_a_clear_start_up_error(
     with pytest.raises(ConfigError) as err:
         Personify(settings, embedder=embedder)
     assert err.value.field == "PERSONIFY_CHROMA_URL"
+
+
+def test_tenants_on_postgresql_and_a_chroma_server(
+    postgres_url: str,
+    chroma_url: str,
+    tmp_path: Path,
+    embedder: MiniLMEmbedder,
+    redactor: PresidioRedactor,
+) -> None:
+    """Each tenant gets its own PostgreSQL schema and Chroma database; deleting the tenant
+    drops both."""
+    import chromadb
+
+    from personify.agent.models import ScriptedChatModel
+    from personify.tenancy import Tenancy
+
+    settings = load_settings(
+        data_dir=tmp_path / "data",
+        database_url=postgres_url,
+        chroma_url=chroma_url,
+        admin_key="a" * 32,
+    ).check()
+    tenancy = Tenancy(settings, model=ScriptedChatModel(), redactor=redactor, embedder=embedder)
+    try:
+        a = tenancy.create("acme", []).tenant.tenant_id
+        b = tenancy.create("globex", []).tenant.tenant_id
+        for tenant_id, marker in ((a, "ALPHA"), (b, "BETA")):
+            service = tenancy.service(tenant_id)
+            service.add_items(
+                [{"id": "same-id", "title": f"{marker} guide", "description": "d", "category": "c"}]
+            )
+            service.put_traits("dana", {"role": marker})
+        assert tenancy.service(a).item("same-id").title == "ALPHA guide"
+        assert tenancy.service(b).item("same-id").title == "BETA guide"
+        assert tenancy.service(b).store.users.get_traits("dana")["role"] == "BETA"
+
+        engine = create_engine(postgres_url)
+        schemas = "SELECT schema_name FROM information_schema.schemata"
+        with engine.connect() as conn:
+            before = {row[0] for row in conn.execute(text(schemas))}
+        assert {f"personify_{a}", f"personify_{b}"} <= before
+        tenancy.delete(a)
+        with engine.connect() as conn:
+            after = {row[0] for row in conn.execute(text(schemas))}
+        engine.dispose()
+        assert f"personify_{a}" not in after and f"personify_{b}" in after
+        port = int(chroma_url.rsplit(":", 1)[1])
+        admin = chromadb.AdminClient(
+            chromadb.config.Settings(
+                chroma_api_impl="chromadb.api.fastapi.FastAPI",
+                chroma_server_host="127.0.0.1",
+                chroma_server_http_port=port,
+                anonymized_telemetry=False,
+            )
+        )
+        names = {d["name"] for d in admin.list_databases()}
+        assert f"personify_{a}" not in names and f"personify_{b}" in names
+        assert tenancy.service(b).vectors.count_items() == 1
+    finally:
+        tenancy.close()
