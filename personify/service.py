@@ -182,7 +182,8 @@ class Personify:
         kept, dropped = self._respect_consent(events)
         result = self.store.events.append(kept)  # committed: the batch is durable
         self.metrics.events.inc(len(result.stored))
-        self.profiles.apply([e for e in result.stored if e.user_id != ANONYMOUS])
+        # every user of the batch, duplicates too: a retry folds what a crash left behind
+        self.profiles.apply(e.user_id for e in kept if e.user_id != ANONYMOUS)
         return IngestResult(
             accepted=len(result.stored), duplicates=result.duplicates, dropped=dropped
         )

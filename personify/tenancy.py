@@ -21,7 +21,6 @@ from personify.retrieval.vectors import drop_chroma_database
 from personify.service import Personify
 from personify.settings import Settings
 from personify.store.database import drop_schema, make_engine
-from personify.store.schema import control
 from personify.store.tenants import NewTenant, TenantRegistry
 
 
@@ -52,7 +51,7 @@ class Tenancy:
             raise ConfigError("A single service cannot serve several tenants.")
         self.metrics = Metrics()
         settings.data_dir.mkdir(parents=True, exist_ok=True)
-        self._control = make_engine(settings.sqlalchemy_url, tables=control)
+        self._control = make_engine(settings.sqlalchemy_url)
         self.registry = TenantRegistry(self._control)
 
     @classmethod

@@ -7,16 +7,16 @@ from datetime import datetime
 
 import numpy as np
 
-from personify.domain import Consent, Event, Profile, ProfileFeatures, UserTraits, utcnow
+from personify.domain import Consent, Profile, ProfileFeatures, UserTraits, utcnow
 from personify.errors import NotFound
 from personify.retrieval import profiles
 from personify.retrieval.embeddings import Embedder
 from personify.retrieval.profiles import ProfileState
 from personify.retrieval.vectors import VectorIndex
 from personify.store import Store
-from personify.store.events import LogEntry, entry_from_event
+from personify.store.events import HISTORY_DAYS, LogEntry
 from personify.store.sql import from_epoch
-from personify.store.users import StoredProfile
+from personify.store.users import Folding, StoredProfile
 
 CHAT_SIGNALS = 20  # interests and dislikes kept from chat, each
 
@@ -49,20 +49,24 @@ class ProfileService:
         raw = self._store.users.get_traits(user_id)
         return UserTraits.model_validate(raw) if raw is not None else None
 
-    def apply(self, new_events: list[Event]) -> None:
-        """Fold newly stored events into their users' profiles (no history reread)."""
-        users = list(dict.fromkeys(e.user_id for e in new_events))
+    def apply(self, user_ids: Iterable[str]) -> None:
+        """Fold the users' stored but not yet folded events into their profiles (no
+        history reread), exactly once: profiles and the events' folded marks are saved in
+        one transaction. A batch stored just before a crash is folded in when its retry
+        (all duplicates) or the user's next event arrives."""
+        users = list(dict.fromkeys(user_ids))
         stored = self._store.users.get_profiles(users)
         missing = [u for u in users if u not in stored]
         if missing:
             self.refresh(missing)  # first events of a user: built from the log
-        entries: dict[str, list[LogEntry]] = {}
-        for event in new_events:
-            if event.user_id in stored:
-                entries.setdefault(event.user_id, []).append(entry_from_event(event))
-        if entries:
-            states = {u: _state(stored[u]) for u in entries}
-            self._save(states, entries)
+        present = [u for u in users if u in stored]
+        if not present:
+            return
+        with self._store.users.folding(present) as fold:
+            entries = self._store.events.unfolded(list(fold.profiles), fold.conn)
+            if entries:
+                states = {u: _state(fold.profiles[u]) for u in entries}
+                self._save(fold, states, entries)
 
     def refresh(self, user_ids: Iterable[str]) -> None:
         """Rebuild profiles from the log and the traits (new users, changed traits)."""
@@ -71,7 +75,6 @@ class ProfileService:
         if not users:
             return
         now = utcnow()
-        history = self._store.events.history(users, now.timestamp())
         traits = {
             u: UserTraits.model_validate(t)
             for u, t in self._store.users.get_traits_many(users).items()
@@ -87,14 +90,21 @@ class ProfileService:
             )
             for u in users
         }
-        self._save(states, {u: history.get(u, []) for u in users}, now)
+        with self._store.users.folding(users) as fold:
+            history = self._store.events.history(users, now.timestamp(), fold.conn)
+            self._save(fold, states, {u: history.get(u, []) for u in users}, now)
+            fold.mark_folded_before(users, now.timestamp() - HISTORY_DAYS * 86_400)
 
     def _save(
         self,
+        fold: Folding,
         states: dict[str, ProfileState],
         entries: dict[str, list[LogEntry]],
         now: datetime | None = None,
     ) -> None:
+        """Save the folded profiles: vectors to Chroma first (idempotent: a retry after a
+        crash between the two writes computes the same vectors), then SQL, with the events
+        marked folded, when the caller's transaction commits."""
         now = now or utcnow()
         item_ids = sorted({e.item_id for batch in entries.values() for e in batch if e.item_id})
         categories = {i.id: i.category for i in self._store.catalog.get_many(item_ids).values()}
@@ -121,8 +131,8 @@ class ProfileService:
                     "state_at": state.at,
                 }
             )
-        self._store.users.put_profiles(rows)
         self._vectors.upsert_profiles(vectors)
+        fold.save(rows, [e.seq for batch in entries.values() for e in batch])
 
     def learn(self, user_id: str, interests: Sequence[str], dislikes: Sequence[str]) -> None:
         """Keep interests and dislikes stated in chat (already redacted) as traits, newest

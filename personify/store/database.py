@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Engine, MetaData, create_engine, event
+from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.exc import OperationalError
 
 from personify.errors import ConfigError
-from personify.store.schema import metadata
+from personify.store import migrations
 
 CONNECT_TIMEOUT_S = 5
 
@@ -22,8 +22,9 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-def make_engine(url: str, schema: str = "", tables: MetaData = metadata) -> Engine:
-    """Create the engine and the tables. A bad URL or unreachable database is a ConfigError.
+def make_engine(url: str, schema: str = "") -> Engine:
+    """Create the engine and migrate the tables to the newest revision. A bad URL or an
+    unreachable database is a ConfigError.
 
     `schema` (PostgreSQL only) puts every table in that schema, made if missing: one per
     tenant, so tenants never share a table."""
@@ -41,7 +42,7 @@ def make_engine(url: str, schema: str = "", tables: MetaData = metadata) -> Engi
             engine = create_engine(
                 url, pool_pre_ping=True, pool_size=10, max_overflow=10, connect_args=options
             )
-        tables.create_all(engine)
+        migrations.upgrade(engine, schema)
     except (OperationalError, ValueError, ImportError) as exc:
         raise ConfigError(
             f"Cannot open the database at PERSONIFY_DATABASE_URL ({exc.__class__.__name__}: "

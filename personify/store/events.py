@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import json
 import time
+from contextlib import nullcontext
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import Engine, String, case, func, select, type_coerce
+from sqlalchemy import Connection, Engine, String, case, func, select, type_coerce
 
 from personify.domain import Event
 from personify.store.schema import events, log_meta
@@ -100,6 +102,7 @@ class EventLog:
                         "properties": e.properties,
                         "ts": to_epoch(e.timestamp),
                         "received_at": now,
+                        "folded": False,  # until its profile is saved with it
                     }
                     for e in fresh
                 ]
@@ -132,9 +135,22 @@ class EventLog:
                     )
         return found
 
-    def history(self, user_ids: list[str], now: float | None = None) -> dict[str, list[LogEntry]]:
+    def history(
+        self, user_ids: list[str], now: float | None = None, conn: Connection | None = None
+    ) -> dict[str, list[LogEntry]]:
         """Each user's recent events (HISTORY_DAYS, at most HISTORY_LIMIT), oldest first."""
         since = (now or time.time()) - HISTORY_DAYS * 86_400
+        found = self._entries(user_ids, events.c.ts >= since, conn)
+        return {user: entries[-HISTORY_LIMIT:] for user, entries in found.items()}
+
+    def unfolded(self, user_ids: list[str], conn: Connection) -> dict[str, list[LogEntry]]:
+        """Events stored but not yet in their users' profiles, oldest first; read inside
+        the transaction that will save the profiles."""
+        return self._entries(user_ids, events.c.folded.is_(False), conn)
+
+    def _entries(
+        self, user_ids: list[str], condition: Any, conn: Connection | None = None
+    ) -> dict[str, list[LogEntry]]:
         found: dict[str, list[LogEntry]] = {}
         raw_properties = type_coerce(events.c.properties, String)
         for start in range(0, len(user_ids), 500):
@@ -148,11 +164,11 @@ class EventLog:
                     raw_properties,
                 )
                 .where(events.c.user_id.in_(user_ids[start : start + 500]))
-                .where(events.c.ts >= since)
+                .where(condition)
                 .order_by(events.c.ts, events.c.seq)
             )
-            with self._engine.connect() as conn:
-                for seq, user, kind, item, ts, properties in conn.execute(query):
+            with nullcontext(conn) if conn is not None else self._engine.connect() as c:
+                for seq, user, kind, item, ts, properties in c.execute(query):
                     found.setdefault(user, []).append(
                         LogEntry(
                             seq=seq,
@@ -163,7 +179,7 @@ class EventLog:
                             value=_value(kind, properties),
                         )
                     )
-        return {user: entries[-HISTORY_LIMIT:] for user, entries in found.items()}
+        return found
 
     def seen_items(self, user_id: str) -> set[str]:
         """Every item the user ever had an event for."""

@@ -1,5 +1,8 @@
 """SQL tables: the event log, the catalog of record, users, profiles and conversations.
 
+Changes go through a migration (store/migrations/versions) as well as here; a test
+checks the two agree.
+
 Times are stored as float epoch seconds (UTC): portable across SQLite and PostgreSQL.
 """
 
@@ -18,6 +21,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    true,
 )
 
 metadata = MetaData()
@@ -46,8 +50,11 @@ events = Table(
     Column("properties", JSON, nullable=False),
     Column("ts", Float, nullable=False),
     Column("received_at", Float, nullable=False),
+    # In its user's profile yet? Set in the transaction that saves the profile.
+    Column("folded", Boolean, nullable=False, server_default=true()),
     UniqueConstraint("event_id", name="uq_events_event_id"),
     Index("ix_events_user_ts", "user_id", "ts"),
+    Index("ix_events_user_folded", "user_id", "folded"),
 )
 
 users = Table(
@@ -139,13 +146,12 @@ log_meta = Table(
 
 
 # The control plane (multi-tenant mode only): one row per tenant, in the installation's
-# own database. Keys are stored as SHA-256 hashes; the user-signing key must be readable
-# to check the widget's user tokens.
-control = MetaData()
-
+# own database (the table exists, empty, in each tenant's store too: one migration
+# history for all). Keys are stored as SHA-256 hashes; the user-signing key must be
+# readable to check the widget's user tokens.
 tenants = Table(
     "tenants",
-    control,
+    metadata,
     Column("tenant_id", String(32), primary_key=True),
     Column("name", String(200), nullable=False),
     Column("secret_key_sha256", String(64), nullable=False, unique=True),

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Engine, delete, select, update
+from sqlalchemy import Connection, Engine, delete, select, update
 
 from personify.store.schema import (
     consents,
@@ -38,6 +40,44 @@ class StoredProfile:
     state_at: float
 
 
+@dataclass(frozen=True, kw_only=True)
+class Folding:
+    conn: Connection
+    engine: Engine
+    profiles: dict[str, StoredProfile]  # as they were when the transaction began
+
+    def save(self, rows: list[dict[str, Any]], folded: Sequence[int]) -> None:
+        """Write the profiles (every column of the table, one row per user) and mark the
+        events folded into them, together: a crash leaves both or neither."""
+        if rows:
+            self.conn.execute(upsert(self.engine, profiles, ["user_id"], rows), rows)
+        seqs = list(folded)
+        for start in range(0, len(seqs), 500):
+            chunk = seqs[start : start + 500]
+            self.conn.execute(update(events).where(events.c.seq.in_(chunk)).values(folded=True))
+
+    def mark_folded_before(self, user_ids: list[str], ts: float) -> None:
+        """Events older than a profile's history window count as folded (a rebuild)."""
+        self.conn.execute(
+            update(events)
+            .where(events.c.user_id.in_(user_ids), events.c.ts < ts, events.c.folded.is_(False))
+            .values(folded=True)
+        )
+
+
+def _stored(row: Any) -> StoredProfile:
+    return StoredProfile(
+        features=dict(row.features),
+        has_vector=row.has_vector,
+        updated_at=row.updated_at,
+        behaviour=row.behaviour,
+        interests=row.interests,
+        dislikes=row.dislikes,
+        affinity=dict(row.affinity),
+        state_at=row.state_at,
+    )
+
+
 class UserStore:
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
@@ -64,11 +104,17 @@ class UserStore:
         return found
 
     # profile features -------------------------------------------------------------------
-    def put_profiles(self, rows: list[dict[str, Any]]) -> None:
-        """rows: one per user, with every column of the profiles table."""
-        if rows:
-            with self._engine.begin() as conn:
-                conn.execute(upsert(self._engine, profiles, ["user_id"], rows), rows)
+    @contextmanager
+    def folding(self, user_ids: list[str]) -> Iterator[Folding]:
+        """One transaction to read profiles, fold events into them and save both. On
+        PostgreSQL the users' profile rows stay locked until it ends, so two workers
+        folding the same user's events take turns instead of overwriting each other."""
+        with self._engine.begin() as conn:
+            query = select(profiles).where(profiles.c.user_id.in_(user_ids))
+            if self._engine.dialect.name == "postgresql":
+                query = query.with_for_update()
+            stored = {row.user_id: _stored(row) for row in conn.execute(query)}
+            yield Folding(conn=conn, engine=self._engine, profiles=stored)
 
     def get_profile(self, user_id: str) -> StoredProfile | None:
         return self.get_profiles([user_id]).get(user_id)
@@ -78,17 +124,7 @@ class UserStore:
         for start in range(0, len(user_ids), 500):
             query = select(profiles).where(profiles.c.user_id.in_(user_ids[start : start + 500]))
             with self._engine.connect() as conn:
-                for row in conn.execute(query):
-                    found[row.user_id] = StoredProfile(
-                        features=dict(row.features),
-                        has_vector=row.has_vector,
-                        updated_at=row.updated_at,
-                        behaviour=row.behaviour,
-                        interests=row.interests,
-                        dislikes=row.dislikes,
-                        affinity=dict(row.affinity),
-                        state_at=row.state_at,
-                    )
+                found.update({row.user_id: _stored(row) for row in conn.execute(query)})
         return found
 
     # conversations ----------------------------------------------------------------------
