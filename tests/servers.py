@@ -68,14 +68,30 @@ def run_process(
 ) -> Iterator[None]:
     """Start a server process, wait until ready_url answers, stop it afterwards. Its output
     goes to log_path, for reading when a test fails."""
-    with log_path.open("wb") as log:
+    process = start_process(command, ready_url, log_path, env, seconds)
+    try:
+        yield
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+def start_process(
+    command: list[str],
+    ready_url: str,
+    log_path: Path,
+    env: dict[str, str] | None = None,
+    seconds: float = 120,
+) -> subprocess.Popen[bytes]:
+    """Start a server process (output appended to log_path) and wait until it answers."""
+    with log_path.open("ab") as log:
         process = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
-        try:
-            wait_for(ready_url, process, seconds=seconds)
-            yield
-        finally:
-            process.terminate()
-            process.wait(timeout=30)
+    try:
+        wait_for(ready_url, process, seconds=seconds)
+    except BaseException:
+        process.kill()
+        raise
+    return process
 
 
 def chroma_cli() -> str | None:

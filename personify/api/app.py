@@ -22,6 +22,7 @@ from personify.api.routes import (
     users,
     widget,
 )
+from personify.api.schemas import ERROR_RESPONSES
 from personify.service import Personify
 from personify.tenancy import Tenancy
 
@@ -72,5 +73,5 @@ def create_app(target: Target | Callable[[], Target]) -> FastAPI:
     observe.install(app)  # added last: it wraps everything, 413s included
     routers = (health, metrics, tenants, items, events, users, chat, openai_compat, widget)
     for router in (r.router for r in routers):
-        app.include_router(router)
+        app.include_router(router, responses=ERROR_RESPONSES)
     return app

@@ -29,6 +29,7 @@ SEGMENT_EXAMPLE = {
 
 class ItemsCreate(BaseModel):
     items: list[dict[str, Any]] = Field(
+        min_length=1,
         description="Items to upsert: id, title, description, category, tags, attributes, available.",
         examples=[[ITEM_EXAMPLE]],
     )
@@ -40,6 +41,7 @@ class ItemsUpserted(BaseModel):
 
 class EventsCreate(BaseModel):
     events: list[dict[str, Any]] = Field(
+        min_length=1,
         description="Our shape {event_id?, user_id, type, item_id?, properties?, timestamp?} "
         "or Segment `track` calls. Idempotent by event_id / messageId.",
         examples=[[EVENT_EXAMPLE, SEGMENT_EXAMPLE]],
@@ -124,3 +126,28 @@ class Deleted(BaseModel):
     user_id: str
     deleted: bool
     rows_removed: int
+
+
+class ErrorDetail(BaseModel):
+    code: str = Field(examples=["invalid_input"], description="Stable, machine-readable.")
+    message: str = Field(description="What is wrong and how to fix it.")
+    field: str | None = Field(default=None, description="The field, header or setting at fault.")
+
+
+class ErrorBody(BaseModel):
+    error: ErrorDetail
+
+
+# Every answer that is not a success has this body; these are the statuses it may carry.
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    status: {"model": ErrorBody, "description": description}
+    for status, description in {
+        401: "No key, or a key that is not valid (tenants on).",
+        403: "A valid key used outside its rights.",
+        404: "Unknown user, item or tenant.",
+        413: "Over a documented limit: body size or batch size.",
+        422: "Invalid input; `field` names it.",
+        429: "Over the key's rate limit; see Retry-After.",
+        503: "A dependency (database, vector store, redaction) is down; see Retry-After.",
+    }.items()
+}
