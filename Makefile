@@ -33,8 +33,12 @@ browser:
 		(apt-get update -qq && apt-get install -y -qq chromium) >/dev/null 2>&1; } || \
 		echo "chromium not installed: the widget's browser test will be skipped"
 
+# The whole suite on the embedded defaults, then the integration suite again on the servers
+# used at scale: a `chroma run` server and PostgreSQL (each test its own schema and Chroma
+# database; it skips, saying why, where neither can be had).
 test: lint typecheck browser
 	$(BIN)/pytest
+	PERSONIFY_TEST_BACKEND=servers $(BIN)/pytest tests/integration -m "not slow"
 
 bench: $(STAMP)
 	$(BIN)/personify bench

@@ -1,8 +1,15 @@
 """Shared fixtures. Heavy real parts (embedder, Presidio, the local model) load once per
-session; every test gets its own data dir, SQLite file and embedded Chroma."""
+session; every test gets its own data dir, SQLite file and embedded Chroma.
+
+With PERSONIFY_TEST_BACKEND=servers (`make test` runs the integration suite a second time
+so), every test gets its own PostgreSQL schema and Chroma database instead, on one
+PostgreSQL and one `chroma run` server for the session: the same code on the servers
+used at scale."""
 
 from __future__ import annotations
 
+import os
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -14,8 +21,11 @@ from personify.api.app import create_app
 from personify.demo import load_demo
 from personify.privacy.redactor import PresidioRedactor
 from personify.retrieval.embeddings import MiniLMEmbedder
+from personify.retrieval.vectors import drop_chroma_database
 from personify.service import Personify
 from personify.settings import Settings, load_settings
+from personify.store.database import drop_schema
+from tests.servers import chroma_cli, chroma_server, postgres_database, postgres_up
 
 
 @pytest.fixture(scope="session")
@@ -28,9 +38,36 @@ def redactor() -> PresidioRedactor:
     return PresidioRedactor()
 
 
+@pytest.fixture(scope="session")
+def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str] | None]:
+    """(Chroma server URL, PostgreSQL URL) for the servers backend, else None."""
+    if os.environ.get("PERSONIFY_TEST_BACKEND", "embedded") != "servers":
+        yield None
+        return
+    if chroma_cli() is None:
+        pytest.skip("servers backend: the `chroma` command is not installed")
+    if not postgres_up():
+        pytest.skip("servers backend: no PostgreSQL on 127.0.0.1:5432")
+    with chroma_server(tmp_path_factory.mktemp("chroma")) as chroma, postgres_database() as pg:
+        yield chroma, pg
+
+
 @pytest.fixture
-def settings(tmp_path: Path) -> Settings:
-    return load_settings(data_dir=tmp_path / "data")
+def settings(tmp_path: Path, servers: tuple[str, str] | None) -> Iterator[Settings]:
+    if servers is None:
+        yield load_settings(data_dir=tmp_path / "data")
+        return
+    chroma, pg = servers
+    name = f"test_{uuid.uuid4().hex[:12]}"
+    yield load_settings(
+        data_dir=tmp_path / "data",
+        chroma_url=chroma,
+        chroma_database=name,
+        database_url=pg,
+        database_schema=name,
+    )
+    drop_schema(pg, name)
+    drop_chroma_database(chroma, name)
 
 
 @pytest.fixture

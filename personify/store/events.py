@@ -57,11 +57,12 @@ class Activity:
     last_ts: float
 
 
-def _value(kind: str, properties: str | None) -> float | None:
-    """Decode properties only where they matter (ratings): JSON is the slow part."""
+def _value(kind: str, properties: str | dict[str, Any] | None) -> float | None:
+    """Decode properties only where they matter (ratings): JSON is the slow part. SQLite
+    hands back the text; psycopg decodes PostgreSQL's JSON itself."""
     if kind != "rating" or not properties:
         return None
-    raw = json.loads(properties)
+    raw = json.loads(properties) if isinstance(properties, str) else properties
     value = raw.get("value", raw.get("rating")) if isinstance(raw, dict) else None
     try:
         return float(value) if value is not None else None

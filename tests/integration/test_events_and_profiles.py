@@ -57,7 +57,9 @@ def test_a_batch_over_the_limit_is_too_large(demo: Personify) -> None:
 
 def test_acknowledged_events_are_on_disk(demo: Personify) -> None:
     demo.add_events(events("durable", "feat-alerts"))
-    other = Store.open(demo.settings.sqlalchemy_url)  # a second connection, as after a restart
+    other = Store.open(
+        demo.settings.sqlalchemy_url, demo.settings.database_schema
+    )  # a second connection, as after a restart
     try:
         assert [e.item_id for e in other.events.for_user("durable")] == ["feat-alerts"]
     finally:

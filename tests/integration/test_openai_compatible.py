@@ -12,12 +12,13 @@ from typing import Any
 import pytest
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, StreamingResponse
+from pydantic import SecretStr
 
 from personify.demo import load_demo
 from personify.privacy.redactor import PresidioRedactor
 from personify.retrieval.embeddings import MiniLMEmbedder
 from personify.service import Personify
-from personify.settings import Settings, load_settings
+from personify.settings import Settings
 from tests.servers import serve_in_thread
 
 
@@ -90,13 +91,13 @@ def chat_server(mode: str, received: list[dict[str, Any]]) -> FastAPI:
 
 
 def openai_settings(base: Settings, url: str) -> Settings:
-    return load_settings(
-        data_dir=base.data_dir,
-        llm_provider="openai",
-        openai_base_url=f"{url}/v1",
-        openai_model="tiny",
-        openai_api_key="sk-test",
-    ).check()
+    changes = {
+        "llm_provider": "openai",
+        "openai_base_url": f"{url}/v1",
+        "openai_model": "tiny",
+        "openai_api_key": SecretStr("sk-test"),
+    }
+    return base.model_copy(update=changes).check()
 
 
 @pytest.mark.parametrize("mode", ["json", "plain", "strict"])

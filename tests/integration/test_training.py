@@ -79,7 +79,9 @@ def test_personify_train_on_the_command_line(
 ) -> None:
     from personify.settings import get_settings
 
-    monkeypatch.setenv("PERSONIFY_DATA_DIR", str(trained.settings.data_dir))
+    store = ("data_dir", "chroma_url", "chroma_database", "database_url", "database_schema")
+    for name in store:  # the command reads the same stores from the environment
+        monkeypatch.setenv(f"PERSONIFY_{name.upper()}", str(getattr(trained.settings, name)))
     get_settings.cache_clear()
     trained.close()
     assert main(["train", "--seed", "1"]) == 0
