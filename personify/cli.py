@@ -13,7 +13,6 @@ from personify.settings import Settings, get_settings
 
 if TYPE_CHECKING:
     from personify.service import Personify
-    from personify.tenancy import Tenancy
 
 
 def _service(settings: Settings) -> Personify:
@@ -26,40 +25,39 @@ def serve(args: argparse.Namespace, settings: Settings) -> int:
     import uvicorn
 
     from personify.api.app import create_app
-    from personify.demo import load_demo
-    from personify.tenancy import Tenancy
-
-    settings.check_bind(args.host)
-    if args.load_demo and settings.multi_tenant:
-        raise ConfigError(
-            "--load-demo fills the single tenant: unset PERSONIFY_ADMIN_KEY, or load a "
-            "tenant's catalog through the API with its secret key.",
-            field="--load-demo",
-        )
-
-    def start() -> Personify | Tenancy:
-        if settings.multi_tenant:
-            tenancy = Tenancy(settings)
-            tenancy.warm_up()
-            return tenancy
-        service = _service(settings)
-        if args.load_demo and load_demo(service):
-            print("Loaded the demo catalog and personas.", flush=True)
-        service.warm_up()
-        return service
-
+    from personify.api.asgi import open_target
     from personify.logs import configure_json_logging
 
+    settings.check_bind(args.host)
+    if args.workers > 1 and not settings.chroma_url:
+        raise ConfigError(
+            f"--workers {args.workers} needs a Chroma server: embedded Chroma belongs to one "
+            "process. Set PERSONIFY_CHROMA_URL (and PERSONIFY_DATABASE_URL for PostgreSQL).",
+            field="PERSONIFY_CHROMA_URL",
+        )
+    if args.load_demo:
+        if settings.multi_tenant:
+            raise ConfigError(
+                "--load-demo fills the single tenant: unset PERSONIFY_ADMIN_KEY, or load a "
+                "tenant's catalog through the API with its secret key.",
+                field="--load-demo",
+            )
+        from personify.demo import load_demo
+
+        service = _service(settings)  # once, before any worker starts
+        if load_demo(service):
+            print("Loaded the demo catalog and personas.", flush=True)
+        service.close()
     # JSON lines for every logger, uvicorn's included; our access line replaces uvicorn's,
     # which would print raw paths (user ids).
     configure_json_logging()
-    uvicorn.run(
-        create_app(start),
-        host=args.host,
-        port=args.port,
-        log_config=None,
-        access_log=False,
-    )
+    options = {"host": args.host, "port": args.port, "log_config": None, "access_log": False}
+    if args.workers > 1:  # each worker process builds the app from the environment
+        uvicorn.run(
+            "personify.api.asgi:app_from_env", factory=True, workers=args.workers, **options
+        )
+    else:
+        uvicorn.run(create_app(lambda: open_target(settings)), **options)
     return 0
 
 
@@ -199,6 +197,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--port", type=int, default=8000)
     p.add_argument(
         "--load-demo", action="store_true", help="load the demo data if the store is empty"
+    )
+    p.add_argument(
+        "--workers", type=int, default=1, help="worker processes (share the stores; see README)"
     )
     p.set_defaults(func=serve)
     p = sub.add_parser("demo", help="print onboarding for the demo personas (no server)")

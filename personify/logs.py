@@ -21,6 +21,7 @@ class JsonFormatter(logging.Formatter):
             "logger": record.name,
             "message": record.getMessage(),
             "request_id": getattr(record, "request_id", None) or REQUEST_ID.get(),
+            "pid": record.process,  # which worker, with --workers
         }
         entry.update({f: getattr(record, f) for f in FIELDS if hasattr(record, f)})
         if record.exc_info and record.exc_info[0] is not None:

@@ -71,7 +71,10 @@ def install(app: FastAPI) -> None:
 
     async def dependency_down(_request: Request, exc: Exception) -> JSONResponse:
         down = next(name for kind, name in DEPENDENCIES.items() if isinstance(exc, kind))
-        log.warning("%s unavailable: %s", down, exc.__class__.__name__)
+        # the driver's error class (DeadlockDetected, ConnectionTimeout...), never its text:
+        # SQLAlchemy's message carries the statement's parameters, which can be PII
+        cause = getattr(exc, "orig", None) or exc
+        log.warning("%s unavailable: %s", down, cause.__class__.__name__)
         return JSONResponse(
             error_body("unavailable", f"The {down} is not answering; retry shortly."),
             status_code=503,

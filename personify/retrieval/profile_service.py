@@ -15,7 +15,7 @@ from personify.retrieval.profiles import ProfileState
 from personify.retrieval.vectors import VectorIndex
 from personify.store import Store
 from personify.store.events import HISTORY_DAYS, LogEntry
-from personify.store.sql import from_epoch
+from personify.store.sql import from_epoch, retry_conflicts
 from personify.store.users import Folding, StoredProfile
 
 CHAT_SIGNALS = 20  # interests and dislikes kept from chat, each
@@ -60,9 +60,11 @@ class ProfileService:
         if missing:
             self.refresh(missing)  # first events of a user: built from the log
         present = [u for u in users if u in stored]
-        if not present:
-            return
-        with self._store.users.folding(present) as fold:
+        if present:
+            retry_conflicts(lambda: self._fold(present))
+
+    def _fold(self, users: list[str]) -> None:
+        with self._store.users.folding(users) as fold:
             entries = self._store.events.unfolded(list(fold.profiles), fold.conn)
             if entries:
                 states = {u: _state(fold.profiles[u]) for u in entries}
@@ -90,6 +92,9 @@ class ProfileService:
             )
             for u in users
         }
+        retry_conflicts(lambda: self._rebuild(users, states, now))
+
+    def _rebuild(self, users: list[str], states: dict[str, ProfileState], now: datetime) -> None:
         with self._store.users.folding(users) as fold:
             history = self._store.events.history(users, now.timestamp(), fold.conn)
             self._save(fold, states, {u: history.get(u, []) for u in users}, now)

@@ -81,33 +81,28 @@ class EventLog:
         self._engine = engine
 
     def append(self, batch: list[Event]) -> AppendResult:
-        """Store the batch in one transaction; events whose id is already stored are skipped."""
+        """Store the batch in one transaction; events whose id is already stored are skipped.
+        What counts as stored is what the database says it inserted (RETURNING), so two
+        workers storing the same batch at once report it once between them."""
         unique = list({e.event_id: e for e in batch}.values())
-        ids = [e.event_id for e in unique]
         now = time.time()
         with self._engine.begin() as conn:
-            seen: set[str] = set()
-            for start in range(0, len(ids), 500):
-                chunk = ids[start : start + 500]
-                seen.update(
-                    conn.scalars(select(events.c.event_id).where(events.c.event_id.in_(chunk)))
-                )
-            fresh = [e for e in unique if e.event_id not in seen]
-            if fresh:
-                rows = [
-                    {
-                        "event_id": e.event_id,
-                        "user_id": e.user_id,
-                        "type": e.type,
-                        "item_id": e.item_id,
-                        "properties": e.properties,
-                        "ts": to_epoch(e.timestamp),
-                        "received_at": now,
-                        "folded": False,  # until its profile is saved with it
-                    }
-                    for e in fresh
-                ]
-                conn.execute(insert_ignoring_duplicates(self._engine, events), rows)
+            rows = [
+                {
+                    "event_id": e.event_id,
+                    "user_id": e.user_id,
+                    "type": e.type,
+                    "item_id": e.item_id,
+                    "properties": e.properties,
+                    "ts": to_epoch(e.timestamp),
+                    "received_at": now,
+                    "folded": False,  # until its profile is saved with it
+                }
+                for e in unique
+            ]
+            insert = insert_ignoring_duplicates(self._engine, events)
+            inserted = set(conn.scalars(insert.returning(events.c.event_id), rows))
+        fresh = [e for e in unique if e.event_id in inserted]
         return AppendResult(stored=fresh, duplicates=len(batch) - len(fresh))
 
     def for_user(self, user_id: str) -> list[Event]:

@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import random
+import time
+from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Engine, Table
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import OperationalError
+
+T = TypeVar("T")
 
 
 def insert_ignoring_duplicates(engine: Engine, table: Table) -> Any:
@@ -29,3 +35,20 @@ def to_epoch(moment: datetime) -> float:
 
 def from_epoch(seconds: float) -> datetime:
     return datetime.fromtimestamp(seconds, UTC)
+
+
+CONFLICTS = ("40P01", "40001")  # PostgreSQL: deadlock detected, serialization failure
+
+
+def retry_conflicts(action: Callable[[], T], attempts: int = 5) -> T:
+    """Run a transaction again when the database aborted it to resolve a conflict with a
+    concurrent one (the documented remedy); any other error, or the last one, is raised."""
+    for attempt in range(attempts):
+        try:
+            return action()
+        except OperationalError as exc:
+            code = getattr(exc.orig, "sqlstate", None)
+            if code not in CONFLICTS or attempt == attempts - 1:
+                raise
+            time.sleep(0.01 * 2**attempt * (1 + random.random()))
+    raise AssertionError("unreachable")

@@ -8,7 +8,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, Engine, delete, select, update
+from sqlalchemy import Connection, Engine, delete, select, text, update
 
 from personify.store.schema import (
     consents,
@@ -78,6 +78,9 @@ def _stored(row: Any) -> StoredProfile:
     )
 
 
+USER_LOCK = text("SELECT pg_advisory_xact_lock(hashtextextended(:user, 0))")
+
+
 class UserStore:
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
@@ -107,13 +110,19 @@ class UserStore:
     @contextmanager
     def folding(self, user_ids: list[str]) -> Iterator[Folding]:
         """One transaction to read profiles, fold events into them and save both. On
-        PostgreSQL the users' profile rows stay locked until it ends, so two workers
-        folding the same user's events take turns instead of overwriting each other."""
+        PostgreSQL it first takes a lock per user (advisory, held to the end, in sorted
+        order so two transactions never wait on each other in a circle): workers folding
+        the same user's events take turns instead of overwriting each other, and a user
+        with no profile row yet is covered too. SQLite writers are serialised anyway."""
         with self._engine.begin() as conn:
-            query = select(profiles).where(profiles.c.user_id.in_(user_ids))
             if self._engine.dialect.name == "postgresql":
-                query = query.with_for_update()
-            stored = {row.user_id: _stored(row) for row in conn.execute(query)}
+                for user in sorted(set(user_ids)):
+                    conn.execute(USER_LOCK, {"user": user})
+            stored: dict[str, StoredProfile] = {}
+            for start in range(0, len(user_ids), 500):
+                chunk = user_ids[start : start + 500]
+                query = select(profiles).where(profiles.c.user_id.in_(chunk))
+                stored.update({row.user_id: _stored(row) for row in conn.execute(query)})
             yield Folding(conn=conn, engine=self._engine, profiles=stored)
 
     def get_profile(self, user_id: str) -> StoredProfile | None:
