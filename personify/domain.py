@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from personify.errors import InputError
 
 ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.:@\-]{0,127}$"
-MAX_TEXT = 5000
+MAX_TEXT = 5000  # a chat message, a description, a free-text trait
+MAX_TRAITS = 30  # traits per user, known and extra
+MAX_PROPERTIES_BYTES = 16_384  # an event's properties, as JSON
+Tag = Annotated[str, Field(max_length=100)]
 
 
 def utcnow() -> datetime:
@@ -26,7 +32,7 @@ class Item(Frozen):
     title: str = Field(min_length=1, max_length=300)
     description: str = Field(default="", max_length=MAX_TEXT)
     category: str = Field(default="general", min_length=1, max_length=100)
-    tags: list[str] = Field(default_factory=list, max_length=50)
+    tags: list[Tag] = Field(default_factory=list, max_length=50)
     attributes: dict[str, Any] = Field(default_factory=dict)
     available: bool = True
 
@@ -46,6 +52,14 @@ class Event(Frozen):
     properties: dict[str, Any] = Field(default_factory=dict)
     timestamp: datetime
 
+    @field_validator("properties")
+    @classmethod
+    def _bounded(cls, value: dict[str, Any]) -> dict[str, Any]:
+        size = len(json.dumps(value, default=str))
+        if size > MAX_PROPERTIES_BYTES:
+            raise ValueError(f"{size} bytes of JSON is over the limit of {MAX_PROPERTIES_BYTES}")
+        return value
+
 
 class UserTraits(BaseModel):
     """What a user told us. Known fields are typed; other string traits are kept too."""
@@ -54,13 +68,35 @@ class UserTraits(BaseModel):
 
     role: str | None = Field(default=None, max_length=200)
     industry: str | None = Field(default=None, max_length=200)
-    interests: list[str] = Field(default_factory=list, max_length=50)
+    interests: list[Tag] = Field(default_factory=list, max_length=50)
     goal: str | None = Field(default=None, max_length=1000)
     about: str | None = Field(default=None, max_length=MAX_TEXT)
 
     def structured(self) -> UserTraits:
         """Only the structured traits: what is used without consent to free text."""
         return UserTraits(role=self.role, industry=self.industry, interests=list(self.interests))
+
+    @staticmethod
+    def check_input(raw: dict[str, Any]) -> None:
+        """Bounds on what a caller may send (the agent's own bookkeeping is not counted):
+        at most MAX_TRAITS traits, each text, a number, or a list of at most 50 of them,
+        text at most MAX_TEXT characters. Raises InputError naming the trait and limit."""
+        if len(raw) > MAX_TRAITS:
+            message = f"traits: {len(raw)} traits is over the limit of {MAX_TRAITS}"
+            raise InputError(message, field="traits")
+        for name, value in raw.items():
+            field = f"traits.{name}"
+            values = value if isinstance(value, list) else [value]
+            if len(values) > 50:
+                message = f"{field}: {len(values)} values is over the limit of 50"
+                raise InputError(message, field=field)
+            for one in values:
+                if one is not None and not isinstance(one, str | int | float | bool):
+                    message = f"{field}: a trait is text, a number or a list of them"
+                    raise InputError(message, field=field)
+                if isinstance(one, str) and len(one) > MAX_TEXT:
+                    message = f"{field}: {len(one)} characters is over the limit of {MAX_TEXT}"
+                    raise InputError(message, field=field)
 
     def free_text(self) -> dict[str, str]:
         """Every free-text trait, by name; all of it is redacted before a prompt is built."""

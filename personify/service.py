@@ -221,6 +221,7 @@ class Personify:
         return self.profiles.set_consent(user_id, changes)
 
     def put_traits(self, user_id: str, traits: dict[str, Any]) -> UserTraits:
+        UserTraits.check_input(traits)
         try:
             parsed = UserTraits.model_validate(traits)
         except ValidationError as exc:

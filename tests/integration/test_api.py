@@ -2,6 +2,7 @@
 
 import json
 
+import pytest
 from fastapi.testclient import TestClient
 
 from personify.agent.models import ScriptedChatModel
@@ -57,6 +58,47 @@ def test_limits_answer_413(client: TestClient, demo: Personify) -> None:
         "/v1/items", content=b"x" * (5 * 1024 * 1024), headers={"content-type": "application/json"}
     )
     assert huge.status_code == 413
+    assert "4194304" in huge.json()["error"]["message"]  # the limit is named
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body", "field", "limit"),
+    [
+        ("put", "/v1/users/dana", {"traits": {f"t{n}": "x" for n in range(31)}}, "traits", "30"),
+        ("put", "/v1/users/dana", {"traits": {"about": "x" * 5001}}, "traits.about", "5000"),
+        ("put", "/v1/users/dana", {"traits": {"nick": "x" * 5001}}, "traits.nick", "5000"),
+        ("put", "/v1/users/dana", {"traits": {"pets": ["x"] * 51}}, "traits.pets", "50"),
+        (
+            "post",
+            "/v1/events",
+            {"events": [{"user_id": "dana", "type": "view", "properties": {"x": "y" * 17_000}}]},
+            "events[0].properties",
+            "16384",
+        ),
+        (
+            "post",
+            "/v1/items",
+            {"items": [{"id": "i1", "title": "t", "tags": ["x" * 101]}]},
+            "items[0].tags.0",
+            "100",
+        ),
+        (
+            "post",
+            "/v1/chat",
+            {"user_id": "dana", "session_id": "s", "message": "x" * 5001},
+            "message",
+            "5000",
+        ),
+        ("post", "/v1/users/dana/onboarding", {"goal": "x" * 1001}, "goal", "1000"),
+    ],
+)
+def test_over_a_limit_is_422_naming_field_and_limit(
+    client: TestClient, method: str, path: str, body: object, field: str, limit: str
+) -> None:
+    answer = getattr(client, method)(path, json=body)
+    assert answer.status_code == 422, answer.text
+    error = answer.json()["error"]
+    assert error["field"] == field and limit in error["message"]
 
 
 def test_events_in_both_shapes_then_profile(client: TestClient) -> None:
