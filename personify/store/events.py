@@ -85,6 +85,8 @@ class EventLog:
         What counts as stored is what the database says it inserted (RETURNING), so two
         workers storing the same batch at once report it once between them."""
         unique = list({e.event_id: e for e in batch}.values())
+        if not unique:
+            return AppendResult(stored=[], duplicates=0)
         now = time.time()
         with self._engine.begin() as conn:
             rows = [

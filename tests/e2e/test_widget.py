@@ -9,11 +9,20 @@ import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
+from fastapi import FastAPI
+from fastapi.responses import HTMLResponse
 
 from personify.agent.models import ScriptedChatModel
 from personify.api.app import create_app
+from personify.api.auth import user_token
+from personify.demo import load_demo
+from personify.privacy.redactor import PresidioRedactor
+from personify.retrieval.embeddings import MiniLMEmbedder
 from personify.service import Personify
+from personify.settings import load_settings
+from personify.tenancy import Tenancy
 from tests.servers import serve_in_thread
 
 pytestmark = pytest.mark.slow
@@ -91,3 +100,74 @@ def test_the_widget_end_to_end(
         launcher.click()
         box = dialog.bounding_box()
         assert box is not None and box["width"] == 375  # full screen at phone width
+
+
+def test_the_widget_with_a_publishable_key_from_another_origin(
+    browser_page: object,
+    tmp_path: Path,
+    embedder: MiniLMEmbedder,
+    redactor: PresidioRedactor,
+    scripted: ScriptedChatModel,
+) -> None:
+    """Tenants on: a customer's page on its own origin embeds the widget with the tenant's
+    publishable key and a user token from the customer's backend. The browser's CORS rules
+    hold: the listed origin works end to end, any other origin gets nothing."""
+    from playwright.sync_api import Page, expect
+
+    page: Page = browser_page  # type: ignore[assignment]
+    admin = "admin-" + "k" * 30
+    settings = load_settings(data_dir=tmp_path / "data", admin_key=admin)
+    tenancy = Tenancy(settings, model=scripted, redactor=redactor, embedder=embedder)
+    scripted.default = "not json"  # deterministic answers: this test is about the browser
+    shop = FastAPI()
+    tag: dict[str, str] = {}
+
+    @shop.get("/", response_class=HTMLResponse)
+    def shop_page() -> str:
+        attributes = " ".join(f'{k}="{v}"' for k, v in tag.items())
+        return f"<!doctype html><title>Shop</title><h1>Shop</h1><script {attributes}></script>"
+
+    with serve_in_thread(create_app(tenancy)) as api, serve_in_thread(shop) as shop_url:
+        made = httpx.post(
+            f"{api}/v1/tenants",
+            json={"name": "shop", "origins": [shop_url]},
+            headers={"Authorization": f"Bearer {admin}"},
+        ).json()
+        load_demo(tenancy.service(made["tenant_id"]))
+        tag.update(
+            {
+                "src": f"{api}/widget.js",
+                "data-api": api,
+                "data-key": made["publishable_key"],
+                "data-user-id": "marco",
+                "data-user-token": user_token(made["signing_key"], "marco"),
+            }
+        )
+        page.goto(shop_url + "/")
+        page.get_by_role("button", name="Ask us").click()
+        dialog = page.get_by_role("dialog", name="Your guide")
+        cards = dialog.locator(".pfy-card")
+        expect(cards.first).to_be_visible(timeout=30_000)  # onboarding and item reads
+        page.get_by_label("Your message").fill("What should I try next?")
+        page.keyboard.press("Enter")
+        answer = dialog.locator(".pfy-msg.pfy-bot").last
+        expect(answer).not_to_have_attribute("aria-busy", "true", timeout=30_000)
+        card = cards.first
+        item_id = card.get_attribute("data-item-id")
+        card.click()
+        expect(card).to_have_attribute("aria-pressed", "true")  # the event went through
+        events = tenancy.service(made["tenant_id"]).store.events.for_user("marco")
+        assert item_id in [e.item_id for e in events if e.type == "card_click"]
+
+        # the same page from an origin the tenant did not list: refused, nothing shown
+        blocked: list[str] = []  # the browser withholds the answer: a failed request
+        page.on("requestfailed", lambda r: blocked.append(r.url) if "/v1/" in r.url else None)
+        page.goto(shop_url.replace("127.0.0.1", "localhost") + "/")
+        page.get_by_role("button", name="Ask us").click()
+        page.wait_for_timeout(2000)
+        assert page.get_by_role("dialog", name="Your guide").locator(".pfy-card").count() == 0
+        assert any("/onboarding" in url for url in blocked)
+        metrics = httpx.get(f"{api}/metrics", headers={"Authorization": f"Bearer {admin}"}).text
+        refused = 'route="/v1/users/{user_id}/onboarding",status="403"'
+        assert refused in metrics  # and the server refused it, not just the browser
+    tenancy.close()

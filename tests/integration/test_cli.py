@@ -63,3 +63,13 @@ def test_demo_prints_onboarding_for_each_persona(
     for persona in ("dana", "marco", "sam"):
         assert f"== {persona}" in out
     assert out.count("  - ") >= 3
+
+
+def test_serve_refuses_a_public_address_without_an_admin_key(
+    data_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["serve", "--host", "0.0.0.0", "--port", "1"]) == 2
+    error = capsys.readouterr().err
+    assert "PERSONIFY_ADMIN_KEY" in error and "127.0.0.1" in error
+    assert main(["serve", "--workers", "2", "--port", "1"]) == 2  # embedded Chroma: one process
+    assert "PERSONIFY_CHROMA_URL" in capsys.readouterr().err

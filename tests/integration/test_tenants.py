@@ -254,3 +254,36 @@ def test_tenant_input_is_checked(http: TestClient) -> None:
     )
     assert bad.status_code == 422 and bad.json()["error"]["field"] == "origins"
     assert http.delete("/v1/tenants/../etc", headers=bearer(ADMIN)).status_code in (404, 422)
+
+
+def test_rate_limits_are_shared_by_workers_through_redis(
+    tmp_path: Path, embedder: MiniLMEmbedder, redactor: PresidioRedactor
+) -> None:
+    """Two apps (as two workers would be) count one key's requests together in Redis."""
+    import redis
+
+    client = redis.Redis(host="127.0.0.1", port=6379, socket_connect_timeout=1)
+    try:
+        client.ping()
+    except redis.exceptions.ConnectionError:
+        pytest.skip(
+            "no Redis on 127.0.0.1:6379 (only PERSONIFY_RATE_LIMIT_STORAGE=redis:// needs it)"
+        )
+    settings = load_settings(
+        data_dir=tmp_path / "data", admin_key=ADMIN, rate_limit_storage="redis://127.0.0.1:6379"
+    )
+    tenancy = Tenancy(settings, model=ScriptedChatModel(), redactor=redactor, embedder=embedder)
+    tenant: dict[str, Any] = {"tenant_id": "none-made"}
+    try:
+        with TestClient(create_app(tenancy)) as one, TestClient(create_app(tenancy)) as two:
+            tenant = new_tenant(one, "acme", rate_limit_per_minute=3)
+            key = bearer(tenant["secret_key"])
+            answers = [
+                worker.get("/v1/users/dana/consent", headers=key).status_code
+                for worker in (one, two, one, two)
+            ]
+            assert answers == [404, 404, 404, 429]
+    finally:
+        for name in client.scan_iter(match=f"*{tenant['tenant_id']}*"):
+            client.delete(name)
+        tenancy.close()
