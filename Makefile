@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint typecheck browser bench load demo clean
+.PHONY: run test lint typecheck browser postgres bench load demo clean
 
 $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11 is needed: set PYTHON=/path/to/python3.11"; exit 1; }
@@ -36,7 +36,16 @@ browser:
 # The whole suite on the embedded defaults, then the integration suite again on the servers
 # used at scale: a `chroma run` server and PostgreSQL (each test its own schema and Chroma
 # database; it skips, saying why, where neither can be had).
-test: lint typecheck browser
+# PostgreSQL for the scale-out tests: the local service when it answers, else a throwaway
+# cluster the tests start from Debian's package (installed here when missing, as root).
+postgres:
+	@$(PYTHON) -c "import socket; socket.create_connection(('127.0.0.1', 5432), 1)" 2>/dev/null || \
+		ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || \
+		{ [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && \
+		(apt-get update -qq && apt-get install -y -qq postgresql) >/dev/null 2>&1; } || \
+		echo "PostgreSQL not available: the scale-out tests will be skipped"
+
+test: lint typecheck browser postgres
 	$(BIN)/pytest
 	PERSONIFY_TEST_BACKEND=servers $(BIN)/pytest tests/integration -m "not slow"
 

@@ -25,7 +25,13 @@ from personify.retrieval.vectors import drop_chroma_database
 from personify.service import Personify
 from personify.settings import Settings, load_settings
 from personify.store.database import drop_schema
-from tests.servers import chroma_cli, chroma_server, postgres_database, postgres_up
+from tests.servers import (
+    PostgresUnavailable,
+    chroma_cli,
+    chroma_server,
+    postgres_database,
+    postgres_server,
+)
 
 
 @pytest.fixture(scope="session")
@@ -39,16 +45,29 @@ def redactor() -> PresidioRedactor:
 
 
 @pytest.fixture(scope="session")
-def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str] | None]:
+def postgres_admin() -> Iterator[str]:
+    """A PostgreSQL server's admin URL: the local service, or a throwaway cluster."""
+    try:
+        server = postgres_server()
+        url = server.__enter__()
+    except PostgresUnavailable as exc:
+        pytest.skip(str(exc))
+    yield url
+    server.__exit__(None, None, None)
+
+
+@pytest.fixture(scope="session")
+def servers(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[str, str] | None]:
     """(Chroma server URL, PostgreSQL URL) for the servers backend, else None."""
     if os.environ.get("PERSONIFY_TEST_BACKEND", "embedded") != "servers":
         yield None
         return
     if chroma_cli() is None:
         pytest.skip("servers backend: the `chroma` command is not installed")
-    if not postgres_up():
-        pytest.skip("servers backend: no PostgreSQL on 127.0.0.1:5432")
-    with chroma_server(tmp_path_factory.mktemp("chroma")) as chroma, postgres_database() as pg:
+    admin = request.getfixturevalue("postgres_admin")
+    with chroma_server(tmp_path_factory.mktemp("chroma")) as chroma, postgres_database(admin) as pg:
         yield chroma, pg
 
 

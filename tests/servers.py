@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import contextlib
+import glob
+import os
 import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import uuid
@@ -172,6 +175,10 @@ POSTGRES = ("127.0.0.1", 5432)
 POSTGRES_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 
 
+class PostgresUnavailable(RuntimeError):
+    pass
+
+
 def postgres_up() -> bool:
     try:
         with socket.create_connection(POSTGRES, timeout=1):
@@ -181,14 +188,70 @@ def postgres_up() -> bool:
 
 
 @contextmanager
-def postgres_database() -> Iterator[str]:
-    """A throwaway database on the local PostgreSQL; yields its URL, drops it afterwards."""
+def postgres_server() -> Iterator[str]:
+    """The admin URL of a PostgreSQL for tests: the one on 127.0.0.1:5432 when it answers,
+    else a throwaway cluster from Debian's postgresql package on a free loopback port
+    (PERSONIFY_TEST_THROWAWAY_PG=1 forces that). Raises PostgresUnavailable saying why."""
+    if postgres_up() and not os.environ.get("PERSONIFY_TEST_THROWAWAY_PG"):
+        yield POSTGRES_ADMIN_URL
+        return
+    found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"))
+    if not found:
+        raise PostgresUnavailable(
+            "no PostgreSQL on 127.0.0.1:5432 and no Debian postgresql package to start a "
+            "throwaway one (apt-get install postgresql)"
+        )
+    bindir = Path(found[-1]).parent
+    folder = Path(tempfile.mkdtemp(prefix="personify-pg-"))
+    as_postgres: list[str] = []
+    if os.geteuid() == 0:  # PostgreSQL refuses to run as root
+        shutil.chown(folder, "postgres")
+        as_postgres = ["runuser", "-u", "postgres", "--"]
+    data, port = folder / "data", free_port()
+    options = f"-p {port} -h 127.0.0.1 -k {folder} -c fsync=off"
+    try:
+        subprocess.run(
+            [
+                *as_postgres,
+                str(bindir / "initdb"),
+                "-D",
+                str(data),
+                "-A",
+                "trust",
+                "-U",
+                "postgres",
+            ],
+            check=True,
+            capture_output=True,
+        )
+        subprocess.run(
+            [*as_postgres, str(bindir / "pg_ctl"), "-D", str(data), "-o", options, "-w"]
+            + ["-l", str(folder / "server.log"), "start"],
+            check=True,
+            capture_output=True,
+        )
+    except (subprocess.CalledProcessError, OSError) as exc:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise PostgresUnavailable(f"a throwaway PostgreSQL did not start: {exc}") from exc
+    try:
+        yield f"postgresql+psycopg://postgres@127.0.0.1:{port}/postgres"
+    finally:
+        subprocess.run(
+            [*as_postgres, str(bindir / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop"],
+            capture_output=True,
+        )
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+@contextmanager
+def postgres_database(admin_url: str = POSTGRES_ADMIN_URL) -> Iterator[str]:
+    """A throwaway database on that server; yields its URL, drops it afterwards."""
     name = f"personify_test_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(text(f'CREATE DATABASE "{name}"'))
     try:
-        yield f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
+        yield admin_url.rsplit("/", 1)[0] + f"/{name}"
     finally:
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.servers import chroma_cli, chroma_server, postgres_database, postgres_up
+from tests.servers import chroma_cli, chroma_server, postgres_database
 
 
 @pytest.fixture
@@ -20,10 +20,7 @@ def chroma_url(tmp_path: Path) -> Iterator[str]:
 
 
 @pytest.fixture
-def postgres_url() -> Iterator[str]:
-    if not postgres_up():
-        pytest.skip(
-            "no PostgreSQL on 127.0.0.1:5432 (the embedded SQLite default does not need it)"
-        )
-    with postgres_database() as url:
+def postgres_url(postgres_admin: str) -> Iterator[str]:
+    """A database of the test's own (the embedded SQLite default needs none)."""
+    with postgres_database(postgres_admin) as url:
         yield url

@@ -14,6 +14,7 @@ import pytest
 from fastapi import FastAPI
 from fastapi.responses import PlainTextResponse
 from fastapi.testclient import TestClient
+from sqlalchemy.engine import make_url
 
 from personify.agent.models import ScriptedChatModel
 from personify.api.app import create_app
@@ -119,9 +120,10 @@ def test_a_dead_database_is_a_503_and_recovers(
     redactor: PresidioRedactor,
     scripted: ScriptedChatModel,
 ) -> None:
-    proxy = TcpProxy(("127.0.0.1", 5432))
+    real = make_url(postgres_url)
+    proxy = TcpProxy((real.host or "127.0.0.1", real.port or 5432))
     proxy.start()
-    through_proxy = postgres_url.replace("127.0.0.1:5432", f"127.0.0.1:{proxy.port}")
+    through_proxy = real.set(port=proxy.port).render_as_string(hide_password=False)
     settings = load_settings(data_dir=tmp_path / "data", database_url=through_proxy).check()
     service = Personify(settings, redactor=redactor, embedder=embedder, model=scripted)
     load_demo(service)
