@@ -17,10 +17,10 @@ from personify.errors import ConfigError, NotFound
 from personify.metrics import Metrics
 from personify.privacy.redactor import PresidioRedactor
 from personify.retrieval.embeddings import Embedder, MiniLMEmbedder
-from personify.retrieval.vectors import drop_chroma_database
+from personify.retrieval.vectors import drop_chroma_database, list_chroma_databases
 from personify.service import Personify
 from personify.settings import Settings
-from personify.store.database import drop_schema, make_engine
+from personify.store.database import drop_schema, list_schemas, make_engine
 from personify.store.tenants import NewTenant, TenantRegistry
 
 
@@ -53,6 +53,7 @@ class Tenancy:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         self._control = make_engine(settings.sqlalchemy_url)
         self.registry = TenantRegistry(self._control)
+        self.sweep()
 
     @classmethod
     def of(cls, service: Personify) -> Tenancy:
@@ -130,6 +131,18 @@ class Tenancy:
             service.close()
         self._drop_stores(tenant_id)
 
+    def sweep(self) -> None:
+        """Remove the stores of tenants no longer registered: what a crash between a
+        tenant's deletion and the removal of its data left behind."""
+        assert self.registry is not None
+        known = {_store_name(t.tenant_id) for t in self.registry.all()}
+        folder = self.settings.data_dir / "tenants"
+        on_disk = {_store_name(p.name) for p in folder.iterdir()} if folder.is_dir() else set()
+        stores = on_disk | set(list_schemas(self.settings.database_url, STORE_PREFIX))
+        stores |= set(list_chroma_databases(self.settings.chroma_url, STORE_PREFIX))
+        for name in sorted(stores - known):
+            self._drop_stores(name.removeprefix(STORE_PREFIX))
+
     def _drop_stores(self, tenant_id: str) -> None:
         if self.settings.database_url:
             drop_schema(self.settings.database_url, _store_name(tenant_id))
@@ -148,6 +161,9 @@ class Tenancy:
         self._control.dispose()
 
 
+STORE_PREFIX = "personify_"
+
+
 def _store_name(tenant_id: str) -> str:
     """The PostgreSQL schema and Chroma database of a tenant (ids are t + 16 hex digits)."""
-    return f"personify_{tenant_id}"
+    return STORE_PREFIX + tenant_id

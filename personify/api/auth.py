@@ -6,10 +6,10 @@ loopback). With it, every /v1 request carries `Authorization: Bearer <key>`:
 - the admin key manages tenants (and reads /metrics), nothing else;
 - a tenant's secret key (`sk_...`) may do everything with that tenant's data;
 - a tenant's publishable key (`pk_...`, for the chat widget) may only chat, get
-  onboarding, read recommendations and items, and send events, for the one user the request names in
-  `X-Personify-User`, proven by `X-Personify-User-Token` (hex HMAC-SHA256 of the user id
-  with the tenant's signing key, computed by the customer's own backend), and only from
-  the tenant's configured origins.
+  onboarding, read recommendations and items, and send events, for the one user the
+  request names in `X-Personify-User`, proven by `X-Personify-User-Token` (hex
+  HMAC-SHA256 of the user id with the tenant's signing key, computed by the customer's
+  own backend), and only from the tenant's configured origins.
 
 Every key has a rate limit (429 with Retry-After). Errors say what is wrong with the
 request, never whether a tenant or user exists."""

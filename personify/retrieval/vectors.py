@@ -68,6 +68,16 @@ def drop_chroma_database(url: str, database: str) -> None:
     chromadb.AdminClient(_server_settings(url)).delete_database(database)
 
 
+def list_chroma_databases(url: str, prefix: str) -> list[str]:
+    """The server's databases whose name starts with prefix (none when embedded)."""
+    if not url:
+        return []
+    import chromadb
+
+    databases = chromadb.AdminClient(_server_settings(url)).list_databases()
+    return [d["name"] for d in databases if d["name"].startswith(prefix)]
+
+
 def _chroma_settings() -> Any:
     from chromadb.config import Settings as ChromaSettings
 

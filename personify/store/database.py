@@ -69,3 +69,16 @@ def drop_schema(url: str, schema: str) -> None:
             conn.exec_driver_sql(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
     finally:
         engine.dispose()
+
+
+def list_schemas(url: str, prefix: str) -> list[str]:
+    """Schemas whose name starts with prefix (PostgreSQL; none elsewhere)."""
+    if not url or not url.startswith("postgresql"):
+        return []
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            query = "SELECT schema_name FROM information_schema.schemata"
+            return [n for (n,) in conn.exec_driver_sql(query) if n.startswith(prefix)]
+    finally:
+        engine.dispose()

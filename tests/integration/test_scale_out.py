@@ -128,5 +128,15 @@ def test_tenants_on_postgresql_and_a_chroma_server(
         names = {d["name"] for d in admin.list_databases()}
         assert f"personify_{a}" not in names and f"personify_{b}" in names
         assert tenancy.service(b).vectors.count_items() == 1
+
+        # a crash after b's keys went but before its stores did: the next start sweeps them
+        assert tenancy.registry is not None
+        tenancy.registry.remove(b)
+        Tenancy(settings, model=ScriptedChatModel(), redactor=redactor, embedder=embedder).close()
+        engine = create_engine(postgres_url)
+        with engine.connect() as conn:
+            assert f"personify_{b}" not in {row[0] for row in conn.execute(text(schemas))}
+        engine.dispose()
+        assert f"personify_{b}" not in {d["name"] for d in admin.list_databases()}
     finally:
         tenancy.close()

@@ -287,3 +287,21 @@ def test_rate_limits_are_shared_by_workers_through_redis(
         for name in client.scan_iter(match=f"*{tenant['tenant_id']}*"):
             client.delete(name)
         tenancy.close()
+
+
+def test_stores_left_by_a_crash_mid_deletion_are_swept_at_start(
+    http: TestClient, tenancy: Tenancy, embedder: MiniLMEmbedder, redactor: PresidioRedactor
+) -> None:
+    a, b = new_tenant(http, "acme"), new_tenant(http, "globex")
+    fill(http, a["secret_key"], "ALPHAMARK")
+    assert tenancy.registry is not None
+    tenancy.registry.remove(a["tenant_id"])  # the keys went; then the process died
+    assert tenancy.tenant_dir(a["tenant_id"]).exists()
+    again = Tenancy(
+        tenancy.settings, model=ScriptedChatModel(), redactor=redactor, embedder=embedder
+    )
+    try:
+        assert not tenancy.tenant_dir(a["tenant_id"]).exists()
+        assert tenancy.tenant_dir(b["tenant_id"]).exists()  # a registered tenant is kept
+    finally:
+        again.close()
