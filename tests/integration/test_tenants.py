@@ -305,3 +305,26 @@ def test_stores_left_by_a_crash_mid_deletion_are_swept_at_start(
         assert tenancy.tenant_dir(b["tenant_id"]).exists()  # a registered tenant is kept
     finally:
         again.close()
+
+
+def test_one_tenants_catalog_names_never_exempt_another_tenants_text(
+    http: TestClient, tenancy: Tenancy
+) -> None:
+    """Product names are not PII, per tenant: Acme sells "Jordan Analytics", so "Jordan"
+    in Acme's text is the product; in Globex's text it is still a person's name."""
+    a, b = new_tenant(http, "acme"), new_tenant(http, "globex")
+    item = {
+        "id": "jordan",
+        "title": "Jordan Analytics",
+        "description": "Reports.",
+        "category": "tool",
+    }
+    assert (
+        http.post("/v1/items", json={"items": [item]}, headers=bearer(a["secret_key"])).status_code
+        == 200
+    )
+    text = "Please ask Jordan about the renewal."
+    found_by_a = tenancy.service(a["tenant_id"]).redactor.find(text)
+    found_by_b = tenancy.service(b["tenant_id"]).redactor.find(text)
+    assert not [s for s in found_by_a if s.entity == "PERSON"]
+    assert [text[s.start : s.end] for s in found_by_b if s.entity == "PERSON"] == ["Jordan"]
