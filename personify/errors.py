@@ -53,6 +53,12 @@ class ProviderError(PersonifyError):
     status = 503
 
 
+class VectorStoreUnavailable(ProviderError):
+    """Chroma did not answer. Recommendations fall back to popularity; writes get a 503."""
+
+    code = "unavailable"
+
+
 class PrivacyError(PersonifyError):
     """Redaction could not be done; nothing is sent to a model."""
 

@@ -136,16 +136,18 @@ class Personify:
         return len(items)
 
     def index_items(self, items: list[Item]) -> None:
-        """Embed first (the step that can fail), then write SQL and Chroma."""
+        """Embed first, then Chroma, then SQL, the catalog of record, last: if a step fails
+        the batch is not in the catalog (a vector alone is never served) and a retry of
+        the same upsert completes it."""
         vectors = self.embedder.embed([item.text() for item in items])
         if self._redactor is not None:
             self._redactor.allow(catalog_terms(items))
-        self.store.catalog.upsert(items)
         self.vectors.upsert_items(
             [i.id for i in items],
             vectors,
             [{"category": i.category, "available": i.available} for i in items],
         )
+        self.store.catalog.upsert(items)
 
     def item(self, item_id: str) -> Item:
         item = self.store.catalog.get(item_id)

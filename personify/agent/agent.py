@@ -134,7 +134,8 @@ class PersonalizationAgent:
             text = fallback.onboarding_message(picks, name, goal, profile.personalized)
             model_name = "deterministic"
         return OnboardingPlan(
-            personalized=profile.personalized,
+            # popular items stood in for the user's own while the vector store was down
+            personalized=profile.personalized and candidates.fallback is None,
             message=text,
             items=items,
             provenance=_provenance(model_name, template.id, failure, shown, vault),
@@ -252,7 +253,7 @@ class PersonalizationAgent:
             self._store.users.put_vault(user_id, session_id, vault.entries)
         cards = [self._card(by_id[i]) for i in ids]
         turn = ChatTurn(
-            personalized=profile.personalized,
+            personalized=profile.personalized and candidates.fallback is None,
             session_id=session_id,
             message=final,
             cards=cards,

@@ -94,6 +94,11 @@ class RecommendationsPublic(BaseModel):
     personalized: bool
     cold_start: bool
     items: list[RecommendationPublic]
+    fallback: str | None = Field(
+        default=None,
+        description="Why the usual ranking was not used: `vector_store_unavailable` (the "
+        "most popular items, from the event log) or null.",
+    )
 
 
 class OnboardingRequest(BaseModel):

@@ -12,8 +12,15 @@ from collections.abc import Callable, Mapping, Sequence
 import numpy as np
 
 from personify.domain import Candidate, Profile
+from personify.errors import VectorStoreUnavailable
 from personify.retrieval.behaviour import BehaviourIndex
-from personify.retrieval.candidates import BehaviourSources, UserView, features, generate
+from personify.retrieval.candidates import (
+    POOL,
+    BehaviourSources,
+    UserView,
+    features,
+    generate,
+)
 from personify.retrieval.factors import FactorModel
 from personify.retrieval.profiles import chat_list, unit
 from personify.retrieval.ranking import MMR_LAMBDA, avoid, blend, mmr
@@ -51,6 +58,12 @@ class LiveSources(BehaviourSources):
         return self._vectors.item_vectors(ids)
 
 
+class Ranked(list[Candidate]):
+    """Ranked candidates, and why the usual ranking was not used, when it was not."""
+
+    fallback: str | None = None
+
+
 class Recommender:
     def __init__(
         self,
@@ -74,8 +87,54 @@ class Recommender:
         category: str | None = None,
         query_vector: np.ndarray | None = None,
         exclude: Sequence[str] = (),
+    ) -> Ranked:
+        """Ranked candidates with reasons. Raises nothing for a user with no history. With
+        the vector store down: the most popular items, `fallback` saying why."""
+        try:
+            return Ranked(self._rank(profile, n, category, query_vector, exclude))
+        except VectorStoreUnavailable:
+            ranked = Ranked(self._popular(profile, n, category, exclude))
+            ranked.fallback = "vector_store_unavailable"
+            return ranked
+
+    def _popular(
+        self, profile: Profile, n: int, category: str | None, exclude: Sequence[str]
     ) -> list[Candidate]:
-        """Ranked candidates with reasons. Raises nothing for a user with no history."""
+        """From the event log and the catalog alone (SQL and memory, no Chroma)."""
+        self._behaviour.refresh()
+        seen = set(exclude)
+        if profile.personalized:
+            seen |= self._store.events.seen_items(profile.user_id)
+        counts = dict(self._behaviour.popular(POOL * 4))
+        ranked = [i for i in counts if i not in seen]
+        brief = self._store.catalog.brief(ranked)
+        ids = [
+            i
+            for i in ranked
+            if i in brief
+            and brief[i].available
+            and (category is None or brief[i].category == category)
+        ][:n]
+        items = self._store.catalog.get_many(ids)
+        top = max(counts.values(), default=1.0) or 1.0
+        return [
+            Candidate(
+                item=items[i],
+                score=round(counts[i] / top, 4),
+                sources=("popular",),
+                reasons=("Popular with other users",),
+            )
+            for i in ids
+        ]
+
+    def _rank(
+        self,
+        profile: Profile,
+        n: int,
+        category: str | None,
+        query_vector: np.ndarray | None,
+        exclude: Sequence[str],
+    ) -> list[Candidate]:
         self._behaviour.refresh()
         trained = self._trained.get() if self._trained is not None else Trained()
         personal = profile.personalized  # without consent: no history, profile or affinity

@@ -7,7 +7,8 @@ function would download a model.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -15,7 +16,7 @@ from urllib.parse import urlparse
 
 import numpy as np
 
-from personify.errors import ConfigError, ProviderError
+from personify.errors import ConfigError, VectorStoreUnavailable
 
 ITEMS = "items"
 PROFILES = "profiles"
@@ -97,6 +98,18 @@ def _server_settings(url: str) -> Any:
     )
 
 
+@contextmanager
+def _answering() -> Iterator[None]:
+    """Chroma's reads on the serving path: any failure means the vector store is down (a
+    dead server raises several unrelated types), which the recommender can work around."""
+    try:
+        yield
+    except Exception as exc:
+        raise VectorStoreUnavailable(
+            f"The vector store is not answering ({exc.__class__.__name__}); retry shortly."
+        ) from exc
+
+
 class VectorIndex:
     """Item and profile vectors in Chroma, cosine space."""
 
@@ -132,15 +145,13 @@ class VectorIndex:
     def similar_items(
         self, vector: np.ndarray, n: int, where: Mapping[str, Any] | None = None
     ) -> list[Neighbour]:
-        try:
+        with _answering():
             result = self._items.query(
                 query_embeddings=[vector],
                 n_results=n,
                 where=dict(where) if where else None,
                 include=["distances"],
             )
-        except Exception as exc:
-            raise ProviderError(f"Chroma query failed: {exc}") from exc
         ids = result["ids"][0]
         distances = result["distances"][0] if result["distances"] else [1.0] * len(ids)
         return [
@@ -154,7 +165,8 @@ class VectorIndex:
         self.cache_misses += len(missing)
         self.cache_hits += len(ids) - len(missing)
         for start in range(0, len(missing), 1000):
-            got = self._items.get(ids=missing[start : start + 1000], include=["embeddings"])
+            with _answering():
+                got = self._items.get(ids=missing[start : start + 1000], include=["embeddings"])
             for item_id, vector in zip(got["ids"], got["embeddings"], strict=True):
                 self._item_cache[item_id] = np.asarray(vector, dtype=np.float32)
         return {i: self._item_cache[i] for i in ids if i in self._item_cache}
@@ -171,7 +183,8 @@ class VectorIndex:
             )
 
     def profile_vector(self, user_id: str) -> np.ndarray | None:
-        got = self._profiles.get(ids=[self._key(user_id)], include=["embeddings"])
+        with _answering():
+            got = self._profiles.get(ids=[self._key(user_id)], include=["embeddings"])
         if not got["ids"]:
             return None
         return np.asarray(got["embeddings"][0], dtype=np.float32)

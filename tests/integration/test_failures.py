@@ -85,24 +85,35 @@ def test_a_failing_model_server_gives_the_deterministic_answer(
 
 
 @pytest.mark.slow
-def test_a_dead_chroma_server_is_a_503_with_retry_after(
+def test_a_dead_chroma_server_degrades_to_popular_items_or_a_503(
     tmp_path: Path,
     embedder: MiniLMEmbedder,
     redactor: PresidioRedactor,
     scripted: ScriptedChatModel,
 ) -> None:
+    """Reads fall back to the most popular items (from the event log) and say so; writes,
+    which must reach the profile vectors, get a 503 with Retry-After."""
     with chroma_server(tmp_path / "chroma") as url:
         settings = load_settings(data_dir=tmp_path / "data", chroma_url=url).check()
         service = Personify(settings, redactor=redactor, embedder=embedder, model=scripted)
         load_demo(service)
         http = TestClient(create_app(service))
         http.__enter__()
-        assert http.get("/v1/users/dana/recommendations").status_code == 200
+        normal = http.get("/v1/users/dana/recommendations").json()
+        assert normal["fallback"] is None and normal["personalized"]
     # the server is gone now
+    recs = http.get("/v1/users/dana/recommendations")
+    assert recs.status_code == 200
+    body = recs.json()
+    assert body["fallback"] == "vector_store_unavailable" and not body["personalized"]
+    assert body["items"] and all(i["sources"] == ["popular"] for i in body["items"])
+    seen = {e.item_id for e in service.store.events.for_user("dana")}
+    assert not seen & {i["item_id"] for i in body["items"]}  # still nothing already used
+    plan = http.post("/v1/users/dana/onboarding", json={})
+    assert plan.status_code == 200 and not plan.json()["personalized"]
     for answer in (
-        http.get("/v1/users/dana/recommendations"),
-        http.post("/v1/users/dana/onboarding", json={}),
         http.put("/v1/users/newbie", json={"traits": {"interests": ["reports"]}}),
+        http.post("/v1/items", json={"items": [{"id": "new-1", "title": "New"}]}),
     ):
         assert answer.status_code == 503, answer.text
         assert answer.headers["Retry-After"] == "5"

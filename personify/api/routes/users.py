@@ -52,7 +52,8 @@ def read_recommendations(
     ranked = app.recommender.recommend(profile, n, category=category or None)
     return RecommendationsPublic(
         user_id=user_id,
-        personalized=profile.personalized,
+        personalized=profile.personalized and ranked.fallback is None,
+        fallback=ranked.fallback,
         cold_start=profile.cold_start,
         items=[
             RecommendationPublic(
