@@ -185,8 +185,9 @@ def run_bench(base: Settings, *, items: int, users: int, events: int, seed: int 
         message = (
             "Hi, I'm Dana Whitfield from the logistics team. Please send the weekly report to "
             "dana.whitfield@example.com or call +1 415 555 0134; our office is at 42 Maple Grove "
-            "Avenue. I'd like alerts when the Snowflake loads run late, and a dashboard for SLAs."
-        )[:300]
+            "Avenue. I'd like alerts when the Snowflake loads run late, and a dashboard for SLAs "
+            "that my manager Tom Baker can read on his phone before Monday's review."
+        )[:300]  # 300 characters: the size the redaction speed target is set for
         redaction = []
         app.redactor.find(message)
         for _ in range(100):
