@@ -23,29 +23,53 @@ from personify.privacy.redactor import PresidioRedactor
 from personify.retrieval.embeddings import MiniLMEmbedder
 from personify.service import Personify
 from personify.settings import load_settings
+from personify.tenancy import Tenancy
 
 EXAMPLES = 25  # per operation: bounded, so the suite stays quick
 
 
-@pytest.fixture(scope="module")
+ADMIN = "admin-" + "f" * 30
+
+
+@pytest.fixture(scope="module", params=["single", "tenants"])
 def api(
+    request: pytest.FixtureRequest,
     tmp_path_factory: pytest.TempPathFactory,
     embedder: MiniLMEmbedder,
     redactor: PresidioRedactor,
-) -> Iterator[Any]:
-    settings = load_settings(data_dir=tmp_path_factory.mktemp("fuzz") / "data")
-    service = Personify(settings, model=ScriptedChatModel(), redactor=redactor, embedder=embedder)
-    load_demo(service)
-    app = create_app(service)
-    with TestClient(app):  # runs the app's start-up, then schemathesis calls the same app
-        yield schemathesis.openapi.from_asgi("/openapi.json", app)
+) -> Iterator[tuple[Any, dict[str, str]]]:
+    """The schema and the headers to send: no auth (single tenant), or a tenant's secret
+    key (tenants on; the admin-only routes then answer 403, as documented)."""
+    data = tmp_path_factory.mktemp("fuzz") / "data"
+    model = ScriptedChatModel()
+    if request.param == "single":
+        service = Personify(
+            load_settings(data_dir=data), model=model, redactor=redactor, embedder=embedder
+        )
+        load_demo(service)
+        target: Personify | Tenancy = service
+    else:
+        settings = load_settings(data_dir=data, admin_key=ADMIN)
+        target = Tenancy(settings, model=model, redactor=redactor, embedder=embedder)
+    app = create_app(target)
+    with TestClient(app) as client:  # runs start-up; schemathesis then calls the same app
+        headers: dict[str, str] = {}
+        if isinstance(target, Tenancy):
+            made = client.post(
+                "/v1/tenants", json={"name": "fuzz"}, headers={"Authorization": f"Bearer {ADMIN}"}
+            ).json()
+            load_demo(target.service(made["tenant_id"]))
+            headers = {"Authorization": f"Bearer {made['secret_key']}"}
+        yield schemathesis.openapi.from_asgi("/openapi.json", app), headers
 
 
-def test_no_500s_and_no_schema_violations(api: Any) -> None:
+def test_no_500s_and_no_schema_violations(api: tuple[Any, dict[str, str]]) -> None:
     """Every operation in turn (schemathesis's pytest plugin does not load with this
     pytest, so its strategies run under Hypothesis directly)."""
-    operations = [result.ok() for result in api.get_all_operations()]
+    schema, headers = api
+    operations = [result.ok() for result in schema.get_all_operations()]
     assert len(operations) >= 10
+    statuses: list[int] = []
     for operation in operations:
 
         @given(case=operation.as_strategy())
@@ -57,6 +81,11 @@ def test_no_500s_and_no_schema_violations(api: Any) -> None:
             database=None,
         )
         def fuzz(case: Any) -> None:
-            case.call_and_validate(excluded_checks=[positive_data_acceptance])
+            answer = case.call_and_validate(
+                headers=headers, excluded_checks=[positive_data_acceptance]
+            )
+            statuses.append(answer.status_code)
 
         fuzz()
+    assert statuses.count(401) < len(statuses) / 10  # the key went along: real answers
+    assert sum(200 <= code < 300 for code in statuses) > len(operations)
