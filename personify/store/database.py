@@ -53,20 +53,20 @@ def make_engine(url: str, schema: str = "") -> Engine:
 
 
 def create_schema(url: str, schema: str) -> None:
-    engine = create_engine(url)
-    try:
-        with engine.begin() as conn:
-            conn.exec_driver_sql(f'CREATE SCHEMA IF NOT EXISTS "{schema}"')
-    finally:
-        engine.dispose()
+    _run_once(url, f'CREATE SCHEMA IF NOT EXISTS "{schema}"')
 
 
 def drop_schema(url: str, schema: str) -> None:
     """Remove a tenant's schema and every row in it (PostgreSQL)."""
+    _run_once(url, f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+
+
+def _run_once(url: str, statement: str) -> None:
+    """One statement on a connection of its own (schema names come from our settings)."""
     engine = create_engine(url)
     try:
         with engine.begin() as conn:
-            conn.exec_driver_sql(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+            conn.exec_driver_sql(statement)
     finally:
         engine.dispose()
 
