@@ -128,6 +128,8 @@ class Tenancy:
         with self._lock:
             service = self._services.pop(tenant_id, None)
         if service is not None:
+            if not self.settings.chroma_url:  # embedded: its own client, still open here
+                service.vectors.drop()
             service.close()
         self._drop_stores(tenant_id)
 

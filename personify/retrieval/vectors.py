@@ -189,5 +189,11 @@ class VectorIndex:
             return None
         return np.asarray(got["embeddings"][0], dtype=np.float32)
 
+    def drop(self) -> None:
+        """Delete both collections (a tenant's deletion), so nothing is left to persist."""
+        for name in (ITEMS, PROFILES):
+            self._client.delete_collection(name)
+        self._item_cache.clear()
+
     def delete_profile(self, user_id: str) -> None:
         self._profiles.delete(ids=[self._key(user_id)])
