@@ -14,7 +14,7 @@ from personify.retrieval.embeddings import Embedder
 from personify.retrieval.profiles import ProfileState
 from personify.retrieval.vectors import VectorIndex
 from personify.store import Store
-from personify.store.events import HISTORY_DAYS, LogEntry
+from personify.store.events import LogEntry
 from personify.store.sql import from_epoch, retry_conflicts
 from personify.store.users import Folding, StoredProfile
 
@@ -96,9 +96,13 @@ class ProfileService:
 
     def _rebuild(self, users: list[str], states: dict[str, ProfileState], now: datetime) -> None:
         with self._store.users.folding(users) as fold:
+            # Read first, so each of these is visible to the history read below: the ones
+            # the history leaves out (too old, past its newest entries) are left out on
+            # purpose, and marked folded with the rest.
+            pending = self._store.events.unfolded(users, fold.conn)
             history = self._store.events.history(users, now.timestamp(), fold.conn)
-            self._save(fold, states, {u: history.get(u, []) for u in users}, now)
-            fold.mark_folded_before(users, now.timestamp() - HISTORY_DAYS * 86_400)
+            skipped = [e.seq for batch in pending.values() for e in batch]
+            self._save(fold, states, {u: history.get(u, []) for u in users}, now, skipped)
 
     def _save(
         self,
@@ -106,10 +110,12 @@ class ProfileService:
         states: dict[str, ProfileState],
         entries: dict[str, list[LogEntry]],
         now: datetime | None = None,
+        skipped: Sequence[int] = (),
     ) -> None:
         """Save the folded profiles: vectors to Chroma first (idempotent: a retry after a
         crash between the two writes computes the same vectors), then SQL, with the events
-        marked folded, when the caller's transaction commits."""
+        marked folded (those in `entries`, and `skipped`: left out of the state on
+        purpose), when the caller's transaction commits."""
         now = now or utcnow()
         item_ids = sorted({e.item_id for batch in entries.values() for e in batch if e.item_id})
         categories = {i.id: i.category for i in self._store.catalog.get_many(item_ids).values()}
@@ -137,7 +143,7 @@ class ProfileService:
                 }
             )
         self._vectors.upsert_profiles(vectors)
-        fold.save(rows, [e.seq for batch in entries.values() for e in batch])
+        fold.save(rows, [e.seq for batch in entries.values() for e in batch] + list(skipped))
 
     def learn(self, user_id: str, interests: Sequence[str], dislikes: Sequence[str]) -> None:
         """Keep interests and dislikes stated in chat (already redacted) as traits, newest

@@ -56,14 +56,6 @@ class Folding:
             chunk = seqs[start : start + 500]
             self.conn.execute(update(events).where(events.c.seq.in_(chunk)).values(folded=True))
 
-    def mark_folded_before(self, user_ids: list[str], ts: float) -> None:
-        """Events older than a profile's history window count as folded (a rebuild)."""
-        self.conn.execute(
-            update(events)
-            .where(events.c.user_id.in_(user_ids), events.c.ts < ts, events.c.folded.is_(False))
-            .values(folded=True)
-        )
-
 
 def _stored(row: Any) -> StoredProfile:
     return StoredProfile(

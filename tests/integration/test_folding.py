@@ -50,3 +50,24 @@ def test_a_batch_stored_before_a_crash_is_folded_once_by_the_retry(demo: Personi
     steady = demo.vectors.profile_vector("steady")
     assert crashy is not None and steady is not None
     assert crashy == pytest.approx(steady, abs=1e-5)
+
+
+def test_a_rebuild_marks_every_event_it_read_or_left_out(demo: Personify) -> None:
+    """A rebuild uses a user's newest HISTORY_LIMIT events; older ones are left out on
+    purpose and must not be folded in later as if they were new."""
+    from sqlalchemy import func, select
+
+    from personify.store.events import HISTORY_LIMIT
+    from personify.store.schema import events
+
+    raw = [
+        {"event_id": f"long-{n}", "user_id": "longtime", "type": "view", "item_id": "int-jira"}
+        for n in range(HISTORY_LIMIT + 20)
+    ]
+    demo.store.events.append([parse_event(r, i) for i, r in enumerate(raw)])  # not folded
+    demo.profiles.refresh(["longtime"])
+    with demo.store.engine.connect() as conn:
+        unfolded = conn.scalar(
+            select(func.count()).where(events.c.user_id == "longtime", ~events.c.folded)
+        )
+    assert unfolded == 0
