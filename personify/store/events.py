@@ -32,22 +32,6 @@ class LogEntry:
     value: float | None = None  # a rating's value
 
 
-def entry_from_event(event: Event) -> LogEntry:
-    value = event.properties.get("value", event.properties.get("rating"))
-    try:
-        rating = float(value) if event.type == "rating" and value is not None else None
-    except (TypeError, ValueError):
-        rating = None
-    return LogEntry(
-        seq=0,
-        user_id=event.user_id,
-        type=event.type,
-        item_id=event.item_id,
-        ts=to_epoch(event.timestamp),
-        value=rating,
-    )
-
-
 @dataclass(frozen=True, kw_only=True)
 class Activity:
     total: int

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Path, Request
 from pydantic import BaseModel, Field, field_validator
 
 from personify.api.deps import AdminDep
+from personify.store.tenants import Tenant
 from personify.tenancy import Tenancy
 
 router = APIRouter(prefix="/v1/tenants", tags=["tenants"], dependencies=[AdminDep])
@@ -62,6 +63,16 @@ class TenantDeleted(BaseModel):
     deleted: bool
 
 
+def _public(tenant: Tenant) -> TenantPublic:
+    return TenantPublic(
+        tenant_id=tenant.tenant_id,
+        name=tenant.name,
+        origins=list(tenant.origins),
+        rate_limit_per_minute=tenant.rate_limit_per_minute,
+        created_at=tenant.created_at,
+    )
+
+
 def _tenancy(request: Request) -> Tenancy:
     tenancy: Tenancy = request.app.state.tenancy
     return tenancy
@@ -70,16 +81,11 @@ def _tenancy(request: Request) -> Tenancy:
 @router.post("", response_model=TenantCreated, status_code=201)
 def create_tenant(body: TenantCreate, request: Request) -> TenantCreated:
     made = _tenancy(request).create(body.name, body.origins, body.rate_limit_per_minute)
-    tenant = made.tenant
     return TenantCreated(
-        tenant_id=tenant.tenant_id,
-        name=tenant.name,
-        origins=list(tenant.origins),
-        rate_limit_per_minute=tenant.rate_limit_per_minute,
-        created_at=tenant.created_at,
+        **_public(made.tenant).model_dump(),
         secret_key=made.secret_key,
         publishable_key=made.publishable_key,
-        signing_key=tenant.signing_key,
+        signing_key=made.tenant.signing_key,
     )
 
 
@@ -87,16 +93,7 @@ def create_tenant(body: TenantCreate, request: Request) -> TenantCreated:
 def list_tenants(request: Request) -> list[TenantPublic]:
     registry = _tenancy(request).registry
     assert registry is not None
-    return [
-        TenantPublic(
-            tenant_id=t.tenant_id,
-            name=t.name,
-            origins=list(t.origins),
-            rate_limit_per_minute=t.rate_limit_per_minute,
-            created_at=t.created_at,
-        )
-        for t in registry.all()
-    ]
+    return [_public(tenant) for tenant in registry.all()]
 
 
 @router.delete("/{tenant_id}", response_model=TenantDeleted)
