@@ -152,7 +152,7 @@ def run_bench(base: Settings, *, items: int, users: int, events: int, seed: int 
         app = Personify(settings)
         catalog = generate_items(items, rng)
         start = time.perf_counter()
-        app.embedder.embed([f"{i['title']}. {i['description']}" for i in catalog[:1000]])
+        app.parts.embedder.embed([f"{i['title']}. {i['description']}" for i in catalog[:1000]])
         line("embedding only (1,000 items)", f"{1000 / (time.perf_counter() - start):,.0f} items/s")
         start = time.perf_counter()
         for chunk in range(0, items, 1000):

@@ -25,7 +25,7 @@ def serve(args: argparse.Namespace, settings: Settings) -> int:
     import uvicorn
 
     from personify.api.app import create_app
-    from personify.api.asgi import open_target
+    from personify.api.asgi import open_tenancy
     from personify.logs import configure_json_logging
 
     settings.check_bind(args.host)
@@ -57,7 +57,7 @@ def serve(args: argparse.Namespace, settings: Settings) -> int:
             "personify.api.asgi:app_from_env", factory=True, workers=args.workers, **options
         )
     else:
-        uvicorn.run(create_app(lambda: open_target(settings)), **options)
+        uvicorn.run(create_app(lambda: open_tenancy(settings)), **options)
     return 0
 
 
@@ -145,8 +145,9 @@ def eval_generation(args: argparse.Namespace, settings: Settings) -> int:
     )
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    (out / "report.json").write_text(json.dumps(report, indent=2), encoding="utf-8")
-    print(json.dumps(report["results"]["generation"], indent=2))
+    written = report.to_json()
+    (out / "report.json").write_text(json.dumps(written, indent=2), encoding="utf-8")
+    print(json.dumps(written["results"]["generation"], indent=2))
     return 0
 
 
@@ -174,7 +175,7 @@ def bench(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def eval_pii(args: argparse.Namespace, _settings: Settings) -> int:
-    from personify.evals.pii import evaluate, write_report
+    from personify.evals.pii import PiiMeta, evaluate, write_report
     from personify.evals.pii_data import load_conll, load_presidio
     from personify.privacy.redactor import PresidioRedactor
 
@@ -183,7 +184,7 @@ def eval_pii(args: argparse.Namespace, _settings: Settings) -> int:
     if args.limit:
         examples = examples[: args.limit]
     results = evaluate(PresidioRedactor(), examples)
-    meta = {"dataset": str(path), "format": args.format, "texts": len(examples)}
+    meta = PiiMeta(dataset=str(path), format=args.format, texts=len(examples))
     report = write_report(results, meta, Path(args.out))
     print((report.parent / "summary.md").read_text())
     return 0

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -102,8 +103,6 @@ class UserTraits(BaseModel):
         """Every free-text trait, by name; all of it is redacted before a prompt is built."""
         values: dict[str, str] = {}
         for key, value in self.model_dump(exclude_none=True).items():
-            if key.startswith("elicit_"):  # the agent's own bookkeeping
-                continue
             if isinstance(value, list):
                 value = ", ".join(str(v) for v in value)
             if str(value).strip():
@@ -117,6 +116,16 @@ class Consent(Frozen):
     personalization: bool = True  # build and use a profile
     free_text: bool = True  # use free-text traits (about, goal, ...) in prompts and profiles
     analytics: bool = True  # without personalization: keep events as anonymous aggregates
+
+
+class AgentNotes(Frozen):
+    """What the agent keeps about a user apart from the traits they (or the integrator)
+    set: interests and dislikes said in chat (redacted phrases, newest first) and the
+    onboarding question awaiting an answer. Replacing the traits leaves these alone."""
+
+    interests: list[str] = Field(default_factory=list)
+    dislikes: list[str] = Field(default_factory=list)
+    asking: str | None = None  # "role" | "goal" | "interests" while a question is pending
 
 
 class ProfileFeatures(Frozen):
@@ -138,6 +147,7 @@ class Profile(Frozen):
     cold_start: bool
     updated_at: datetime
     consent: Consent = Consent()
+    notes: AgentNotes = AgentNotes()  # empty without consent to free text
 
     @property
     def personalized(self) -> bool:
@@ -153,18 +163,28 @@ class Candidate(Frozen):
     reasons: tuple[str, ...]
 
 
-class Recommendation(Frozen):
-    item_id: str
-    title: str
-    category: str
-    score: float
-    reasons: list[str]
-
-
 class PlanItem(Frozen):
     item_id: str
     title: str
     reason: str
+
+
+# Why an answer came from the deterministic template instead of the model: the model
+# failed (model_error, timeout) or a guard rejected what it wrote (the rest).
+FallbackReason = Literal[
+    "model_error",
+    "timeout",
+    "invalid_output",
+    "unknown_item",
+    "ungrounded",
+    "degenerate",
+    "repetition",
+    "link",
+    "placeholder_leak",
+    "off_interest",
+]
+# Why recommendations (and the answers built on them) are not personalized this time.
+ServingFallback = Literal["vector_store_unavailable"]
 
 
 class Provenance(Frozen):
@@ -172,7 +192,7 @@ class Provenance(Frozen):
 
     model: str
     template: str
-    fallback: str | None = None
+    fallback: FallbackReason | None = None
     candidates: list[str]
     redacted: dict[str, int]
 
@@ -198,3 +218,56 @@ class ChatTurn(Frozen):
     message: str
     cards: list[ItemCard]
     provenance: Provenance
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class LogEntry:
+    """An event as the hot paths need it: features, profile vectors, co-visitation."""
+
+    seq: int
+    user_id: str
+    type: str
+    item_id: str | None
+    ts: float  # epoch seconds
+    value: float | None = None  # a rating's value
+
+
+@dataclass(frozen=True, kw_only=True)
+class Activity:
+    """A user's event counts, as the event log computes them."""
+
+    total: int
+    last_7d: int
+    last_30d: int
+    engaged: int
+    last_ts: float
+
+
+class Recommendations(Frozen):
+    """Ranked items for a user, and whether they are personalized this time."""
+
+    user_id: str
+    items: list[Candidate]
+    personalized: bool  # false without consent, or while popular items stand in
+    cold_start: bool
+    fallback: ServingFallback | None = None
+
+
+# What one chat turn streams, in order: text deltas, maybe one Replace (a fallback takes
+# back what was streamed), then Done with the whole turn.
+@dataclass(frozen=True, kw_only=True)
+class TokenDelta:
+    text: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class Replace:
+    message: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class Done:
+    turn: ChatTurn
+
+
+ChatEvent = TokenDelta | Replace | Done

@@ -53,6 +53,10 @@ class ProviderError(PersonifyError):
     status = 503
 
 
+class ProviderTimeout(ProviderError):
+    """A model call ran past PERSONIFY_LLM_TIMEOUT_S. The agent answers from its fallback."""
+
+
 class VectorStoreUnavailable(ProviderError):
     """Chroma did not answer. Recommendations fall back to popularity; writes get a 503."""
 

@@ -6,7 +6,7 @@ never share counters. Labels never carry user ids, paths or text: routes are tem
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from langchain_core.messages import BaseMessage
@@ -146,6 +146,3 @@ class MeteredRedactor:
 
     def redact(self, text: str, vault: Vault) -> str:
         return replace_spans(text, self.find(text), vault)
-
-    def allow(self, terms: Iterable[str]) -> None:
-        self.inner.allow(terms)

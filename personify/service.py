@@ -1,36 +1,44 @@
-"""Personify as a library: one object that wires the rooms together from Settings.
+"""Personify as a library: one tenant's stores and rooms, wired together from Settings.
 
 The API, the CLI, the benchmark and the evaluation harness all call this, so they run
-the same code."""
+the same code. The heavy parts (embedder, Presidio, the chat model) come from
+SharedParts, built once per process however many tenants it serves."""
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from pydantic import ValidationError
 
-from personify.agent.agent import ChatEvent, PersonalizationAgent
-from personify.agent.models import ChatModel, make_chat_model
+from personify.agent.agent import PersonalizationAgent
 from personify.domain import (
-    Candidate,
+    ChatEvent,
     ChatTurn,
     Consent,
+    Done,
     Event,
     Item,
     OnboardingPlan,
     Profile,
+    ProfileFeatures,
+    Recommendations,
     UserTraits,
     utcnow,
 )
 from personify.errors import Forbidden, InputError, NotFound, TooLarge
 from personify.ingest import parse_event, parse_item
-from personify.metrics import MeteredChatModel, MeteredRedactor, Metrics
-from personify.privacy.redactor import PresidioRedactor, Redactor, catalog_terms
+from personify.metrics import MeteredRedactor
+from personify.parts import SharedParts
+from personify.privacy.audit import AuditLog
+from personify.privacy.consent import ConsentStore, respect_consent
+from personify.privacy.erasure import Place, UserData
+from personify.privacy.pseudonyms import Pseudonymiser
+from personify.privacy.redactor import Redactor, catalog_terms
+from personify.privacy.vaults import VaultStore
 from personify.retrieval.behaviour import BehaviourIndex
-from personify.retrieval.embeddings import Embedder, MiniLMEmbedder
 from personify.retrieval.profile_service import ProfileService
 from personify.retrieval.recommender import Recommender
 from personify.retrieval.trained import TrainedCache
@@ -48,85 +56,64 @@ class IngestResult:
 
 
 class Personify:
-    def __init__(
-        self,
-        settings: Settings,
-        *,
-        model: ChatModel | None = None,
-        redactor: Redactor | None = None,
-        embedder: Embedder | None = None,
-        metrics: Metrics | None = None,
-    ) -> None:
-        """Heavy parts passed in are shared (tests, and the tenants of one server)."""
+    def __init__(self, settings: Settings, parts: SharedParts | None = None) -> None:
         self.settings = settings
+        self.parts = parts or SharedParts(settings)
+        self.metrics = self.parts.metrics
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         self.store = Store.open(settings.sqlalchemy_url, settings.database_schema)
+        self.pseudonyms = Pseudonymiser(self.store.salt)
+        self.audit = AuditLog(self.store.engine, self.pseudonyms)
+        self.consents = ConsentStore(self.store.engine)
+        self.vaults = VaultStore(self.store.engine, ttl_s=settings.vault_ttl_hours * 3600)
         chroma = open_chroma(settings.chroma_url, settings.chroma_path, settings.chroma_database)
-        self.vectors = VectorIndex(chroma, key=self.store.audit.subject)
-        self._model, self._redactor, self._embedder = model, redactor, embedder
-        self._catalog_allowed = False
-        self._agent: PersonalizationAgent | None = None
-        self._lock = threading.Lock()
+        self.vectors = VectorIndex(chroma, key=self.pseudonyms.pseudonym)
         self.behaviour = BehaviourIndex(self.store.events)
         self.trained = TrainedCache(settings.data_dir / "models")
-        self.metrics = metrics or Metrics()
+        self.user_data = self._user_data()
         self.metrics.watch_cache(
             "item_vectors", lambda: (self.vectors.cache_hits, self.vectors.cache_misses)
         )
 
-    # lazily built heavy parts ----------------------------------------------------------
-    @property
-    def embedder(self) -> Embedder:
-        with self._lock:
-            if self._embedder is None:
-                self._embedder = MiniLMEmbedder(threads=self.settings.llm_threads)
-            return self._embedder
+    # the rooms, each built once, on first use ---------------------------------------------
+    @cached_property
+    def catalog_names(self) -> set[str]:
+        """Product names are not PII: this tenant's allow list, kept current by index_items."""
+        return catalog_terms(self.store.catalog.iter_all())
 
-    @property
+    @cached_property
     def redactor(self) -> Redactor:
-        with self._lock:
-            if self._redactor is None:
-                self._redactor = PresidioRedactor()
-            if not self._catalog_allowed:  # product names are not PII
-                self._redactor.allow(catalog_terms(self.store.catalog.iter_all()))
-                self._catalog_allowed = True
-            return self._redactor
+        """The process's one Presidio, with this tenant's own allow list."""
+        return MeteredRedactor(self.parts.presidio.scoped(self.catalog_names), self.metrics)
 
-    @property
-    def model(self) -> ChatModel:
-        with self._lock:
-            if self._model is None:
-                self._model = make_chat_model(self.settings)
-            return self._model
-
-    @property
+    @cached_property
     def profiles(self) -> ProfileService:
-        return ProfileService(self.store, self.vectors, self.embedder)
+        return ProfileService(self.store, self.vectors, self.parts.embedder, self.consents)
 
-    @property
+    @cached_property
     def recommender(self) -> Recommender:
         return Recommender(
             self.store, self.vectors, self.behaviour, self.profiles.dislikes, self.trained
         )
 
-    @property
+    @cached_property
     def agent(self) -> PersonalizationAgent:
-        if self._agent is None:
-            self._agent = PersonalizationAgent(
-                store=self.store,
-                profiles=self.profiles,
-                recommender=self.recommender,
-                redactor=MeteredRedactor(self.redactor, self.metrics),
-                embedder=self.embedder,
-                model=MeteredChatModel(self.model, self.metrics),
-                token_budget=self.settings.prompt_token_budget,
-                vault_ttl_s=self.settings.vault_ttl_hours * 3600,
-            )
-        return self._agent
+        return PersonalizationAgent(
+            store=self.store,
+            profiles=self.profiles,
+            recommender=self.recommender,
+            redactor=self.redactor,
+            embedder=self.parts.embedder,
+            model=self.parts.model,
+            audit=self.audit,
+            vaults=self.vaults,
+            token_budget=self.settings.prompt_token_budget,
+        )
 
     def warm_up(self) -> None:
         """Load the embedder, Presidio and the model now rather than on the first request."""
-        _ = self.embedder, self.redactor, self.agent
+        self.parts.warm_up()
+        _ = self.redactor, self.agent
 
     # catalog -----------------------------------------------------------------------------
     def add_items(self, raw: Sequence[Any]) -> int:
@@ -139,9 +126,8 @@ class Personify:
         """Embed first, then Chroma, then SQL, the catalog of record, last: if a step fails
         the batch is not in the catalog (a vector alone is never served) and a retry of
         the same upsert completes it."""
-        vectors = self.embedder.embed([item.text() for item in items])
-        if self._redactor is not None:
-            self._redactor.allow(catalog_terms(items))
+        vectors = self.parts.embedder.embed([item.text() for item in items])
+        self.catalog_names.update(catalog_terms(items))
         self.vectors.upsert_items(
             [i.id for i in items],
             vectors,
@@ -157,7 +143,7 @@ class Personify:
             )
         return item
 
-    # events and users ------------------------------------------------------------------
+    # events ------------------------------------------------------------------------------
     def add_events(self, raw: Sequence[Any], only_user: str | None = None) -> IngestResult:
         """All or nothing: one invalid event rejects the batch before anything is stored.
         `only_user`: every event must be that user's (the widget's key acts for one user)."""
@@ -181,7 +167,8 @@ class Personify:
 
     def ingest(self, events: list[Event]) -> IngestResult:
         """Store already validated events (items known) and fold them into profiles."""
-        kept, dropped = self._respect_consent(events)
+        given = self.consents.get_many(e.user_id for e in events)
+        kept, dropped = respect_consent(events, given, self.pseudonyms.pseudonym)
         result = self.store.events.append(kept)  # committed: the batch is durable
         self.metrics.events.inc(len(result.stored))
         # every user of the batch, duplicates too: a retry folds what a crash left behind
@@ -199,30 +186,9 @@ class Personify:
         self.trained.set(trained)
         return trained.meta
 
-    def _respect_consent(self, events: list[Event]) -> tuple[list[Event], int]:
-        """Without personalization consent an event is dropped, or, with analytics consent,
-        kept only as an anonymous count: no user, no properties, an unlinkable id."""
-        consents = self.profiles.consents(e.user_id for e in events)
-        kept: list[Event] = []
-        for event in events:
-            consent = consents[event.user_id]
-            if consent.personalization:
-                kept.append(event)
-            elif consent.analytics:
-                anonymous_id = "anon-" + self.store.audit.subject(event.event_id)[:32]
-                update = {"user_id": ANONYMOUS, "event_id": anonymous_id, "properties": {}}
-                kept.append(event.model_copy(update=update))
-        return kept, len(events) - len(kept)
-
-    def consent(self, user_id: str) -> Consent:
-        if not self.profiles.exists(user_id):
-            raise NotFound(f"Unknown user {user_id!r}.", field="user_id")
-        return self.profiles.consent(user_id)
-
-    def set_consent(self, user_id: str, changes: dict[str, bool]) -> Consent:
-        return self.profiles.set_consent(user_id, changes)
-
+    # users -------------------------------------------------------------------------------
     def put_traits(self, user_id: str, traits: dict[str, Any]) -> UserTraits:
+        """Replace the user's traits (the agent's own notes are kept apart and stay)."""
         UserTraits.check_input(traits)
         try:
             parsed = UserTraits.model_validate(traits)
@@ -237,8 +203,29 @@ class Personify:
     def profile(self, user_id: str) -> Profile:
         return self.profiles.get(user_id)
 
-    def recommend(self, user_id: str, n: int = 10, category: str | None = None) -> list[Candidate]:
-        return self.recommender.recommend(self.profiles.get(user_id), n, category=category)
+    def consent(self, user_id: str) -> Consent:
+        self._require_user(user_id)
+        return self.consents.get(user_id)
+
+    def set_consent(self, user_id: str, changes: dict[str, bool]) -> Consent:
+        """Record the user's choices; they apply from the next request on."""
+        self._require_user(user_id, f"create it with PUT /v1/users/{user_id}")
+        consent = self.consents.get(user_id).model_copy(update=changes)
+        self.consents.put(user_id, consent)
+        self.profiles.set_consent(user_id, consent)
+        return consent
+
+    # what users see ----------------------------------------------------------------------
+    def recommend(self, user_id: str, n: int = 10, category: str | None = None) -> Recommendations:
+        profile = self.profiles.get(user_id)
+        ranked = self.recommender.recommend(profile, n, category=category)
+        return Recommendations(
+            user_id=user_id,
+            items=list(ranked),
+            personalized=profile.personalized and ranked.fallback is None,
+            cold_start=profile.cold_start,
+            fallback=ranked.fallback,
+        )
 
     def onboard(self, user_id: str, goal: str | None = None) -> OnboardingPlan:
         plan = self.agent.onboard(user_id, goal)
@@ -246,13 +233,10 @@ class Personify:
         return plan
 
     def chat(self, user_id: str, session_id: str, message: str) -> ChatTurn:
-        turn = self.agent.chat(user_id, session_id, message)
-        self._count_fallback(turn.provenance.fallback)
-        return turn
-
-    def _count_fallback(self, reason: str | None) -> None:
-        if reason:
-            self.metrics.fallbacks.labels(reason).inc()
+        for event in self.chat_events(user_id, session_id, message):
+            if isinstance(event, Done):
+                return event.turn
+        raise AssertionError("a chat turn always ends with Done")
 
     def chat_events(
         self,
@@ -261,41 +245,107 @@ class Personify:
         message: str,
         history: list[tuple[str, str]] | None = None,
     ) -> Iterator[ChatEvent]:
-        self.profiles.get(user_id)  # a 404 before any stream starts
-        events = self.agent.chat_events(user_id, session_id, message, history)
-        return self._counting_fallbacks(events)
+        """One chat turn as it streams (see PersonalizationAgent.chat_events). An unknown
+        user is a NotFound here, before any stream starts."""
+        self.profiles.get(user_id)
+        return self._counting_fallbacks(
+            self.agent.chat_events(user_id, session_id, message, history)
+        )
 
     def _counting_fallbacks(self, events: Iterator[ChatEvent]) -> Iterator[ChatEvent]:
         for event in events:
-            if event.kind == "done":
-                self._count_fallback(event.data.get("provenance", {}).get("fallback"))
+            if isinstance(event, Done):
+                self._count_fallback(event.turn.provenance.fallback)
             yield event
 
-    def delete_user(self, user_id: str) -> int:
-        if not self.profiles.exists(user_id):
-            raise NotFound(f"Unknown user {user_id!r}: nothing to delete.", field="user_id")
-        removed = self.store.users.erase(user_id)
+    def _count_fallback(self, reason: str | None) -> None:
+        if reason:
+            self.metrics.fallbacks.labels(reason).inc()
+
+    # a user's data: access and erasure ---------------------------------------------------
+    def _user_data(self) -> UserData:
+        """Every place a user's data lives (privacy/erasure.py). Erased in this order:
+        the places that make a user known (events, traits, consent) last."""
+        users, notes = self.store.users, self.store.notes
+        data = UserData()
+        data.register(Place(name="profile", export=self._profile_export, erase=self._drop_profile))
+        data.register(
+            Place(
+                name="conversations",
+                export=users.conversations,
+                erase=users.erase_conversations,
+            )
+        )
+        data.register(Place(name="pseudonyms", export=self.vaults.of_user, erase=self.vaults.erase))
+        data.register(
+            Place(
+                name="agent_notes",
+                export=lambda u: notes.get(u).model_dump(mode="json"),
+                erase=notes.erase,
+            )
+        )
+        # pseudonymous records of what was sent, no personal data: kept as the proof
+        data.register(Place(name="model_calls", export=self._model_calls, erase=None))
+        data.register(
+            Place(
+                name="events",
+                export=lambda u: [e.model_dump(mode="json") for e in self.store.events.for_user(u)],
+                erase=self.store.events.erase,
+            )
+        )
+        data.register(
+            Place(
+                name="traits",
+                export=lambda u: users.get_traits(u) or {},
+                erase=users.erase_traits,
+            )
+        )
+        data.register(
+            Place(
+                name="consent",
+                export=lambda u: self.consents.get(u).model_dump(),
+                erase=self.consents.erase,
+            )
+        )
+        return data
+
+    def _profile_export(self, user_id: str) -> dict[str, Any]:
+        stored = self.store.users.get_profile(user_id)
+        features = ProfileFeatures.model_validate(stored.features if stored else {})
+        return features.model_dump(mode="json")
+
+    def _drop_profile(self, user_id: str) -> int:
         self.vectors.delete_profile(user_id)
-        self.store.audit.record("erasure", user_id, entities={"rows_removed": removed})
-        return removed
+        return self.store.users.drop_profile(user_id)
+
+    def _model_calls(self, user_id: str) -> list[dict[str, Any]]:
+        return [
+            {"at": r.at, "model": r.model, "template": r.template, "entities": r.entities}
+            for r in self.audit.for_user(user_id)
+            if r.kind == "model_call"
+        ]
 
     def export(self, user_id: str) -> dict[str, Any]:
         """Everything held about the user (an access request), as plain JSON data."""
-        profile = self.profiles.get(user_id)
+        self._require_user(user_id)
         return {
             "user_id": user_id,
             "exported_at": utcnow().isoformat(),
-            "traits": self.store.users.get_traits(user_id) or {},
-            "profile": profile.features.model_dump(mode="json"),
-            "events": [e.model_dump(mode="json") for e in self.store.events.for_user(user_id)],
-            "conversations": self.store.users.conversations(user_id),
-            "pseudonyms": self.store.users.vaults(user_id),
-            "model_calls": [
-                {"at": r.at, "model": r.model, "template": r.template, "entities": r.entities}
-                for r in self.store.audit.for_user(user_id)
-                if r.kind == "model_call"
-            ],
+            **self.user_data.export(user_id),
         }
+
+    def delete_user(self, user_id: str) -> int:
+        """Erase the user from every place their data lives; records removed."""
+        self._require_user(user_id, "nothing to delete")
+        removed = self.user_data.erase(user_id)
+        self.store.checkpoint()
+        self.audit.record("erasure", user_id, entities={"rows_removed": removed})
+        return removed
+
+    def _require_user(self, user_id: str, fix: str = "") -> None:
+        if not self.profiles.exists(user_id):
+            message = f"Unknown user {user_id!r}" + (f": {fix}." if fix else ".")
+            raise NotFound(message, field="user_id")
 
     def _check_batch(self, raw: Sequence[Any], name: str) -> None:
         if not raw:

@@ -43,6 +43,8 @@ class Settings(BaseSettings):
     openai_base_url: str | None = None
     openai_api_key: SecretStr | None = None
     openai_model: str | None = None
+    # Off for servers that reject `response_format` json_schema: replies are then unconstrained.
+    openai_json_schema: bool = True
     # An OpenAI-compatible endpoint that grades answers in `personify eval generation`.
     judge_base_url: str | None = None
     judge_api_key: SecretStr | None = None

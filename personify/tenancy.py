@@ -3,94 +3,86 @@ or the caller's tenant's own (PERSONIFY_ADMIN_KEY set).
 
 A tenant's data lives apart in every store: its own data dir (SQLite file, embedded
 Chroma, trained models), or, at scale, its own PostgreSQL schema and Chroma database.
-The heavy parts (embedder, Presidio, the chat model) load once and are shared; each
-tenant's redactor has its own allow list of catalog names."""
+The heavy parts (embedder, Presidio, the chat model) are the process's SharedParts,
+loaded once; each tenant's redactor has its own allow list of catalog names."""
 
 from __future__ import annotations
 
 import shutil
 import threading
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
-from personify.agent.models import ChatModel, make_chat_model
 from personify.errors import ConfigError, NotFound
 from personify.metrics import Metrics
-from personify.privacy.redactor import PresidioRedactor
-from personify.retrieval.embeddings import Embedder, MiniLMEmbedder
+from personify.parts import SharedParts
 from personify.retrieval.vectors import drop_chroma_database, list_chroma_databases
 from personify.service import Personify
 from personify.settings import Settings
 from personify.store.database import drop_schema, list_schemas, make_engine
-from personify.store.tenants import NewTenant, TenantRegistry
+from personify.store.tenants import NewTenant, Tenant, TenantRegistry
+
+Role = Literal["owner", "admin", "secret", "publishable"]
 
 
-class Tenancy:
-    def __init__(
-        self,
-        settings: Settings,
-        *,
-        model: ChatModel | None = None,
-        redactor: PresidioRedactor | None = None,
-        embedder: Embedder | None = None,
-        single: Personify | None = None,
-    ) -> None:
-        """`single` hands in an already built service for single-tenant mode."""
+@dataclass(frozen=True, kw_only=True)
+class Caller:
+    """Who is calling. `owner`: single-tenant mode, no keys."""
+
+    role: Role
+    tenant: Tenant | None = None
+    user_id: str | None = None  # publishable keys act for this one user
+
+
+class SingleTenant:
+    """One Personify for every request: no keys, loopback only."""
+
+    def __init__(self, service: Personify) -> None:
+        if service.settings.multi_tenant:
+            raise ConfigError("One service cannot serve several tenants: use MultiTenant.")
+        self.service = service
+        self.settings = service.settings
+        self.metrics: Metrics = service.metrics
+
+    def resolve(self, caller: Caller) -> Personify:
+        return self.service
+
+    def warm_up(self) -> None:
+        self.service.warm_up()
+
+    def close(self) -> None:
+        self.service.close()
+
+
+class MultiTenant:
+    """A Personify per tenant, opened on its first request; the registry of tenants and
+    their keys lives in the installation's own database."""
+
+    def __init__(self, settings: Settings, parts: SharedParts | None = None) -> None:
         self.settings = settings
-        self._model, self._redactor, self._embedder = model, redactor, embedder
+        self.parts = parts or SharedParts(settings)
+        self.metrics = self.parts.metrics
         self._services: dict[str, Personify] = {}
         self._lock = threading.Lock()
-        self.single: Personify | None = None
-        self.registry: TenantRegistry | None = None
-        if not settings.multi_tenant:
-            self.single = single or Personify(
-                settings, model=model, redactor=redactor, embedder=embedder
-            )
-            self.metrics = self.single.metrics
-            return
-        if single is not None:
-            raise ConfigError("A single service cannot serve several tenants.")
-        self.metrics = Metrics()
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         self._control = make_engine(settings.sqlalchemy_url)
         self.registry = TenantRegistry(self._control)
         self.sweep()
 
-    @classmethod
-    def of(cls, service: Personify) -> Tenancy:
-        return cls(service.settings, single=service)
-
-    # serving ---------------------------------------------------------------------------
-    def service(self, tenant_id: str | None) -> Personify:
-        """The tenant's Personify (opened on first use), or the only one."""
-        if self.single is not None:
-            return self.single
-        if tenant_id is None:
+    def resolve(self, caller: Caller) -> Personify:
+        if caller.tenant is None:
             raise NotFound("No tenant.")
+        return self.service(caller.tenant.tenant_id)
+
+    def service(self, tenant_id: str) -> Personify:
+        """The tenant's Personify, opened on first use."""
         with self._lock:
             service = self._services.get(tenant_id)
             if service is None:
-                service = self._open(tenant_id)
+                service = Personify(self.tenant_settings(tenant_id), self.parts)
                 self._services[tenant_id] = service
             return service
-
-    def _open(self, tenant_id: str) -> Personify:
-        model, redactor, embedder = self._shared()
-        return Personify(
-            self.tenant_settings(tenant_id),
-            model=model,
-            redactor=redactor.scoped(),
-            embedder=embedder,
-            metrics=self.metrics,
-        )
-
-    def _shared(self) -> tuple[ChatModel, PresidioRedactor, Embedder]:
-        if self._embedder is None:
-            self._embedder = MiniLMEmbedder(threads=self.settings.llm_threads)
-        if self._redactor is None:
-            self._redactor = PresidioRedactor()
-        if self._model is None:
-            self._model = make_chat_model(self.settings)
-        return self._model, self._redactor, self._embedder
 
     def tenant_settings(self, tenant_id: str) -> Settings:
         update: dict[str, object] = {"data_dir": self.tenant_dir(tenant_id), "admin_key": None}
@@ -104,10 +96,7 @@ class Tenancy:
         return self.settings.data_dir / "tenants" / tenant_id
 
     def warm_up(self) -> None:
-        if self.single is not None:
-            self.single.warm_up()
-        else:
-            self._shared()
+        self.parts.warm_up()
 
     # managing tenants (admin key) ------------------------------------------------------
     def create(
@@ -115,14 +104,12 @@ class Tenancy:
     ) -> NewTenant:
         """Register the tenant and provision its stores now, so its first request is fast
         and workers never race to create its tables."""
-        assert self.registry is not None
         made = self.registry.create(name, origins, rate_limit_per_minute)
         self.service(made.tenant.tenant_id)
         return made
 
     def delete(self, tenant_id: str) -> None:
         """Its keys stop working first; then every store of it is removed."""
-        assert self.registry is not None
         if not self.registry.remove(tenant_id):
             raise NotFound(f"Unknown tenant {tenant_id!r}.", field="tenant_id")
         with self._lock:
@@ -136,7 +123,6 @@ class Tenancy:
     def sweep(self) -> None:
         """Remove the stores of tenants no longer registered: what a crash between a
         tenant's deletion and the removal of its data left behind."""
-        assert self.registry is not None
         known = {_store_name(t.tenant_id) for t in self.registry.all()}
         folder = self.settings.data_dir / "tenants"
         on_disk = {_store_name(p.name) for p in folder.iterdir()} if folder.is_dir() else set()
@@ -153,14 +139,21 @@ class Tenancy:
         shutil.rmtree(self.tenant_dir(tenant_id), ignore_errors=True)
 
     def close(self) -> None:
-        if self.single is not None:
-            self.single.close()
-            return
         with self._lock:
             services, self._services = list(self._services.values()), {}
         for service in services:
             service.close()
         self._control.dispose()
+
+
+Tenancy = SingleTenant | MultiTenant
+
+
+def tenancy_for(settings: Settings, parts: SharedParts | None = None) -> Tenancy:
+    """What the settings ask for: several tenants with an admin key, else one."""
+    if settings.multi_tenant:
+        return MultiTenant(settings, parts)
+    return SingleTenant(Personify(settings, parts))
 
 
 STORE_PREFIX = "personify_"

@@ -16,9 +16,11 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from personify.agent.models import ChatModel, ScriptedChatModel
+from personify.agent.models import ChatModel
+from personify.agent.testing import ScriptedChatModel
 from personify.api.app import create_app
 from personify.demo import load_demo
+from personify.parts import SharedParts
 from personify.privacy.redactor import PresidioRedactor
 from personify.retrieval.embeddings import MiniLMEmbedder
 from personify.retrieval.vectors import drop_chroma_database
@@ -97,7 +99,9 @@ def scripted() -> ScriptedChatModel:
 def build(
     settings: Settings, embedder: MiniLMEmbedder, redactor: PresidioRedactor, model: ChatModel
 ) -> Personify:
-    return Personify(settings, model=model, redactor=redactor, embedder=embedder)
+    return Personify(
+        settings, SharedParts(settings, model=model, presidio=redactor, embedder=embedder)
+    )
 
 
 @pytest.fixture

@@ -1,58 +1,56 @@
-"""The PersonalizationAgent: redact, retrieve, prompt, validate, fall back, restore."""
+"""The PersonalizationAgent: redact, retrieve, prompt, generate and guard, restore.
+
+Both requests read top-down: `onboard` and `chat_events` call one named step per line,
+and every model answer goes through `ground_or_fall_back` (agent/grounding.py)."""
 
 from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterator
-from dataclasses import dataclass
-from typing import Any
 
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
 
 from personify.agent import fallback
-from personify.agent.answer_text import display, referenced_ids, safe_prefix
-from personify.agent.context import candidate_lines, user_context
-from personify.agent.elicit import ASKED, next_question, record_answer, wants_elicitation
+from personify.agent.context import UserContext, user_context
+from personify.agent.elicit import next_question, record_answer, wants_elicitation
+from personify.agent.grounding import Grounded, PlanDraft, ground_or_fall_back
 from personify.agent.guards import (
     GuardFailure,
-    chat_schema,
     check_interests,
     check_text,
     interest_terms,
-    onboarding_schema,
-    parse_chat,
     parse_onboarding,
 )
 from personify.agent.learning import extract_signals
 from personify.agent.models import ChatModel
-from personify.agent.partial_json import looks_like_json, partial_message
+from personify.agent.prompting import ONBOARDING_PICKS, Prompt, chat_prompt, onboarding_prompt
+from personify.agent.stream import AnswerStream
 from personify.domain import (
     Candidate,
+    ChatEvent,
     ChatTurn,
+    Done,
     ItemCard,
     OnboardingPlan,
     PlanItem,
+    Profile,
     Provenance,
+    TokenDelta,
 )
-from personify.errors import NotFound, ProviderError
+from personify.errors import NotFound
+from personify.privacy.audit import AuditLog
 from personify.privacy.redactor import Redactor
 from personify.privacy.vault import Vault
-from personify.prompts import load_template, trim_to_budget
+from personify.privacy.vaults import VaultStore
 from personify.retrieval.embeddings import Embedder
 from personify.retrieval.profile_service import ProfileService
-from personify.retrieval.recommender import Recommender
+from personify.retrieval.recommender import Ranked, Recommender
 from personify.store import Store
 from personify.store.users import StoredTurn
 
 ONBOARDING_CANDIDATES = 8
-ONBOARDING_PICKS = 3
 CHAT_CANDIDATES = 6
-
-
-@dataclass(frozen=True, kw_only=True)
-class ChatEvent:
-    kind: str  # "token" | "replace" | "done"
-    data: dict[str, Any]
+CHAT_CARDS_ON_FALLBACK = 3
 
 
 class PersonalizationAgent:
@@ -65,9 +63,10 @@ class PersonalizationAgent:
         redactor: Redactor,
         embedder: Embedder,
         model: ChatModel,
+        audit: AuditLog,
+        vaults: VaultStore,
         product: str = "Personify",
         token_budget: int = 1400,
-        vault_ttl_s: float = 86_400.0,
     ) -> None:
         self._store = store
         self._profiles = profiles
@@ -75,87 +74,64 @@ class PersonalizationAgent:
         self._redactor = redactor
         self._embedder = embedder
         self._model = model
+        self._audit_log = audit
+        self._vaults = vaults
         self._product = product
         self._budget = token_budget
-        self._vault_ttl_s = vault_ttl_s
 
-    # onboarding -------------------------------------------------------------------------
+    # onboarding --------------------------------------------------------------------------
     def onboard(self, user_id: str, goal: str | None = None) -> OnboardingPlan:
+        vault = Vault()  # one request: its placeholders are never stored
         profile = self._profiles.get(user_id)
-        vault = Vault()
-        context = user_context(profile, self._redactor, vault, self._recent_titles(user_id))
+        context = self._context(profile, vault)
         safe_goal = self._redactor.redact(goal, vault) if goal else None
-        query = self._embedder.embed([safe_goal])[0] if safe_goal else None
-        candidates = self._recommender.recommend(profile, ONBOARDING_CANDIDATES, query_vector=query)
+        candidates = self._retrieve(profile, ONBOARDING_CANDIDATES, safe_goal)
         if not candidates:
             raise NotFound(
                 "The catalog has no available items: POST /v1/items first.", field="items"
             )
-        template = load_template("onboarding")
-
-        def build(shown: list[Candidate], _history: list[BaseMessage]) -> list[BaseMessage]:
-            return template.render(
-                product=self._product,
-                profile=context.summary,
-                goal=safe_goal or "not stated",
-                candidates=candidate_lines(shown),
-                count=ONBOARDING_PICKS,
-            )
-
-        messages, shown = trim_to_budget(build, candidates, [], self._budget)
-        schema = onboarding_schema([c.item.id for c in shown], ONBOARDING_PICKS)
-        failure: str | None = None
-        model_name = self._model.name
-        try:
-            self._audit(user_id, template.id, messages, vault)
-            reply = self._model.complete(messages, json_schema=schema)
-            message, choices = parse_onboarding(reply.text, shown, vault)
-            terms = interest_terms(context.interests, profile.features.top_categories)
-            check_interests(choices, shown, terms)
-        except GuardFailure as exc:
-            failure = exc.reason
-        except ProviderError as exc:
-            failure = "timeout" if exc.field == "timeout" else "model_error"
-        by_id = {c.item.id: c for c in shown}
-        if failure is None:
-            items = [
-                PlanItem(
-                    item_id=ch.item_id,
-                    title=by_id[ch.item_id].item.title,
-                    reason=self._reason(ch.reason, by_id[ch.item_id], vault),
-                )
-                for ch in choices[:ONBOARDING_PICKS]
-            ]
-            text = vault.restore(message)
-        else:
-            picks = shown[:ONBOARDING_PICKS]
-            items = fallback.plan_items(picks)
-            name = vault.restore(context.name_placeholder) if context.name_placeholder else None
-            text = fallback.onboarding_message(picks, name, goal, profile.personalized)
-            model_name = "deterministic"
+        prompt = onboarding_prompt(
+            product=self._product,
+            context=context,
+            goal=safe_goal,
+            candidates=candidates,
+            budget=self._budget,
+        )
+        self._audit(user_id, prompt, vault)
+        picks = prompt.shown[:ONBOARDING_PICKS]
+        name = vault.restore(context.name_placeholder) if context.name_placeholder else None
+        grounded = ground_or_fall_back(
+            self._model.name,
+            lambda: self._model_plan(prompt, vault, context, profile),
+            lambda: fallback.onboarding_plan(picks, name, goal, profile.personalized),
+        )
         return OnboardingPlan(
             # popular items stood in for the user's own while the vector store was down
             personalized=profile.personalized and candidates.fallback is None,
-            message=text,
-            items=items,
-            provenance=_provenance(model_name, template.id, failure, shown, vault),
+            message=grounded.value.message,
+            items=grounded.value.items,
+            provenance=_provenance(grounded, prompt.template, prompt.shown, vault),
         )
 
-    def _reason(self, model_reason: str, candidate: Candidate, vault: Vault) -> str:
-        try:
-            check_text(model_reason, vault)
-            return vault.restore(model_reason.strip())[:200]
-        except GuardFailure:
-            return candidate.reasons[0] if candidate.reasons else "Recommended for you"
+    def _model_plan(
+        self, prompt: Prompt, vault: Vault, context: UserContext, profile: Profile
+    ) -> PlanDraft:
+        reply = self._model.complete(prompt.messages, json_schema=prompt.schema)
+        message, choices = parse_onboarding(reply.text, prompt.shown, vault)
+        terms = interest_terms(context.interests, profile.features.top_categories)
+        check_interests(choices, prompt.shown, terms)
+        by_id = prompt.by_id
+        items = [
+            PlanItem(
+                item_id=choice.item_id,
+                title=by_id[choice.item_id].item.title,
+                reason=_reason(choice.reason, by_id[choice.item_id], vault),
+            )
+            for choice in choices[:ONBOARDING_PICKS]
+        ]
+        return PlanDraft(message=vault.restore(message), items=items)
 
     # chat --------------------------------------------------------------------------------
-    def chat(self, user_id: str, session_id: str, message: str) -> ChatTurn:
-        done: dict[str, Any] = {}
-        for event in self.chat_events(user_id, session_id, message):
-            if event.kind == "done":
-                done = event.data
-        return ChatTurn.model_validate(done)
-
     def chat_events(
         self,
         user_id: str,
@@ -163,156 +139,161 @@ class PersonalizationAgent:
         message: str,
         history: list[tuple[str, str]] | None = None,
     ) -> Iterator[ChatEvent]:
-        """One chat turn as a stream: token deltas, maybe a replace, then done (the ChatTurn).
+        """One chat turn as a stream: TokenDelta pieces, maybe a Replace, then Done.
 
         With `history` ((role, text) pairs, as OpenAI-style clients send it) the turn is
         stateless: that history is redacted and used, and nothing is stored."""
         stateless = history is not None
-        profile = self._profiles.get(user_id)
-        stored_vault = (
-            {} if stateless else self._store.users.get_vault(user_id, session_id, self._vault_ttl_s)
-        )
-        vault = Vault(entries=stored_vault)
+        vault = Vault() if stateless else self._vaults.open(user_id, session_id)
         safe_message = self._redactor.redact(message, vault)
-        traits = self._store.users.get_traits(user_id) or {}
-        elicit = profile.personalized and wants_elicitation(traits, not profile.cold_start)
-        if not stateless and elicit:
-            yield from self._elicit(user_id, session_id, traits, safe_message, vault)
+        profile = self._profiles.get(user_id)
+        if not stateless and self._wants_elicitation(profile):
+            yield from self._elicit(user_id, session_id, safe_message, vault)
             return
-        consent = profile.consent
-        learn = consent.personalization and consent.free_text
-        signals = extract_signals(safe_message) if learn else None
-        if signals:  # "I don't care about marketing": the ranking below already knows it
-            self._profiles.learn(user_id, signals.interests, signals.dislikes)
-            profile = self._profiles.get(user_id)
-        context = user_context(profile, self._redactor, vault, self._recent_titles(user_id))
-        query = self._embedder.embed([safe_message])[0]
-        candidates = self._recommender.recommend(profile, CHAT_CANDIDATES, query_vector=query)
-        template = load_template("chat")
-        turns = (
-            [(role, self._redactor.redact(text, vault)) for role, text in history]
-            if history is not None
-            else [(t.role, t.text) for t in self._store.users.recent_turns(user_id, session_id)]
+        profile = self._learn(profile, safe_message)
+        candidates = self._retrieve(profile, CHAT_CANDIDATES, safe_message)
+        prompt = chat_prompt(
+            product=self._product,
+            context=self._context(profile, vault),
+            message=safe_message,
+            past=self._past(user_id, session_id, history, vault),
+            candidates=candidates,
+            budget=self._budget,
         )
-        past: list[BaseMessage] = [
-            HumanMessage(text) if role == "user" else AIMessage(text) for role, text in turns
-        ]
-
-        def build(shown: list[Candidate], history: list[BaseMessage]) -> list[BaseMessage]:
-            return template.render(
-                history=history,
-                product=self._product,
-                profile=context.summary,
-                candidates=candidate_lines(shown),
-                example_id=shown[0].item.id if shown else "item-id",
-                message=safe_message,
-            )
-
-        messages, shown = trim_to_budget(build, candidates, past, self._budget)
-        by_id = {c.item.id: c for c in shown}
-        raw, emitted, failure, model_name = "", "", None, self._model.name
-        try:
-            schema = chat_schema(list(by_id))
-            self._audit(user_id, template.id, messages, vault)
-            for piece in self._model.stream(messages, json_schema=schema):
-                raw += piece
-                text = partial_message(raw) if looks_like_json(raw) else raw
-                visible = display(safe_prefix(text), by_id, vault)
-                if visible.startswith(emitted) and len(visible) > len(emitted):
-                    yield ChatEvent(kind="token", data={"text": visible[len(emitted) :]})
-                    emitted = visible
-            answer, listed = parse_chat(raw, set(by_id))
-            check_text(answer, vault)
-            ids = list(dict.fromkeys(listed + referenced_ids(answer, by_id)))
-            if not ids:
-                raise GuardFailure("ungrounded")  # an answer must stand on real items
-        except GuardFailure as exc:
-            failure = exc.reason
-        except ProviderError as exc:
-            failure = "timeout" if exc.field == "timeout" else "model_error"
-        if failure is None:
-            final, stored = display(answer, by_id, vault), answer
-        else:
-            ids = [c.item.id for c in shown[:3]]
-            stored = fallback.chat_message(shown[:3])
-            final, model_name = stored, "deterministic"
-        if final.startswith(emitted):
-            if len(final) > len(emitted):
-                yield ChatEvent(kind="token", data={"text": final[len(emitted) :]})
-        else:  # what was streamed must be taken back: the fallback replaces it
-            yield ChatEvent(kind="replace", data={"message": final})
+        self._audit(user_id, prompt, vault)
+        stream = AnswerStream(prompt, vault)
+        yield from stream.generate(self._model)
+        grounded = ground_or_fall_back(
+            self._model.name,
+            stream.answer,
+            lambda: fallback.chat_answer(prompt.shown[:CHAT_CARDS_ON_FALLBACK]),
+        )
+        yield from stream.settle(grounded.value.text)
         if not stateless:
-            self._store.users.add_turns(
-                user_id,
-                session_id,
-                [
-                    StoredTurn(role="user", text=safe_message),
-                    StoredTurn(role="assistant", text=stored),
-                ],
-            )
-            self._store.users.put_vault(user_id, session_id, vault.entries)
-        cards = [self._card(by_id[i]) for i in ids]
+            self._remember(user_id, session_id, safe_message, grounded.value.stored, vault)
+        by_id = prompt.by_id
         turn = ChatTurn(
             personalized=profile.personalized and candidates.fallback is None,
             session_id=session_id,
-            message=final,
-            cards=cards,
-            provenance=_provenance(model_name, template.id, failure, shown, vault),
+            message=grounded.value.text,
+            cards=[
+                _card(by_id[i], fallback.first_reason(by_id[i])) for i in grounded.value.item_ids
+            ],
+            provenance=_provenance(grounded, prompt.template, prompt.shown, vault),
         )
-        yield ChatEvent(kind="done", data=turn.model_dump(mode="json"))
+        yield Done(turn=turn)
+
+    def _learn(self, profile: Profile, safe_message: str) -> Profile:
+        """Interests and dislikes the message states go into the profile first, so this
+        very answer knows them ("I don't care about marketing")."""
+        consent = profile.consent
+        if not (consent.personalization and consent.free_text):
+            return profile
+        signals = extract_signals(safe_message)
+        if not signals:
+            return profile
+        self._profiles.learn(profile.user_id, signals.interests, signals.dislikes)
+        return self._profiles.get(profile.user_id)
+
+    def _past(
+        self,
+        user_id: str,
+        session_id: str,
+        history: list[tuple[str, str]] | None,
+        vault: Vault,
+    ) -> list[BaseMessage]:
+        """The conversation so far: the client's (redacted now) or the stored one (redacted
+        when it was stored)."""
+        if history is not None:
+            turns = [(role, self._redactor.redact(text, vault)) for role, text in history]
+        else:
+            stored = self._store.users.recent_turns(user_id, session_id)
+            turns = [(t.role, t.text) for t in stored]
+        return [HumanMessage(text) if role == "user" else AIMessage(text) for role, text in turns]
+
+    # elicitation: a user we know nothing about is asked first ---------------------------
+    def _wants_elicitation(self, profile: Profile) -> bool:
+        if not profile.personalized:
+            return False
+        traits = self._store.users.get_traits(profile.user_id) or {}
+        asking = self._store.notes.get(profile.user_id).asking
+        return wants_elicitation(traits, asking, not profile.cold_start)
 
     def _elicit(
-        self, user_id: str, session_id: str, traits: dict[str, Any], safe_message: str, vault: Vault
+        self, user_id: str, session_id: str, safe_message: str, vault: Vault
     ) -> Iterator[ChatEvent]:
-        """Ask for the next unknown (role, goal, interests); once all are known, answer
-        with the onboarding plan the new profile earns."""
-        updated = record_answer(traits, safe_message)
-        question = next_question(updated, self._product)
-        if question is not None:
-            updated[ASKED] = question[0]
-        self._store.users.put_traits(user_id, updated)
+        """Record the answer to the pending question and ask the next one; once all are
+        known, answer with the onboarding plan the new profile earns."""
+        notes = self._store.notes.get(user_id)
+        traits = record_answer(
+            self._store.users.get_traits(user_id) or {}, notes.asking, safe_message
+        )
+        question = next_question(traits, self._product)
+        self._store.users.put_traits(user_id, traits)
+        asking = question[0] if question is not None else None
+        self._store.notes.put(user_id, notes.model_copy(update={"asking": asking}))
         if question is not None:
             text, cards = question[1], []
-            provenance = _provenance("deterministic", "elicit.v1", None, [], vault)
+            provenance = Provenance(
+                model="deterministic",
+                template="elicit.v1",
+                candidates=[],
+                redacted=dict(vault.found),
+            )
         else:
             self._profiles.refresh([user_id])
-            plan = self.onboard(user_id, goal=updated.get("goal"))
-            items = self._store.catalog.get_many([i.item_id for i in plan.items])
-            text, provenance = plan.message, plan.provenance
-            cards = [
-                ItemCard(
-                    item_id=i.item_id,
-                    title=i.title,
-                    description=items[i.item_id].description[:240],
-                    category=items[i.item_id].category,
-                    reason=i.reason,
-                )
-                for i in plan.items
-                if i.item_id in items
-            ]
-        turns = [
-            StoredTurn(role="user", text=safe_message),
-            StoredTurn(role="assistant", text=text),
-        ]
-        self._store.users.add_turns(user_id, session_id, turns)
-        self._store.users.put_vault(user_id, session_id, vault.entries)
-        yield ChatEvent(kind="token", data={"text": text})
+            plan = self.onboard(user_id, goal=traits.get("goal"))
+            text, cards, provenance = plan.message, self._plan_cards(plan), plan.provenance
+        self._remember(user_id, session_id, safe_message, text, vault)
+        yield TokenDelta(text=text)
         turn = ChatTurn(session_id=session_id, message=text, cards=cards, provenance=provenance)
-        yield ChatEvent(kind="done", data=turn.model_dump(mode="json"))
+        yield Done(turn=turn)
 
-    def _audit(
-        self, user_id: str, template: str, messages: list[BaseMessage], vault: Vault
-    ) -> None:
+    def _plan_cards(self, plan: OnboardingPlan) -> list[ItemCard]:
+        items = self._store.catalog.get_many([i.item_id for i in plan.items])
+        return [
+            ItemCard(
+                item_id=i.item_id,
+                title=i.title,
+                description=items[i.item_id].description[:240],
+                category=items[i.item_id].category,
+                reason=i.reason,
+            )
+            for i in plan.items
+            if i.item_id in items
+        ]
+
+    # steps both requests share -----------------------------------------------------------
+    def _context(self, profile: Profile, vault: Vault) -> UserContext:
+        return user_context(profile, self._redactor, vault, self._recent_titles(profile.user_id))
+
+    def _retrieve(self, profile: Profile, n: int, query: str | None) -> Ranked:
+        """Candidates for the user; the (redacted) question or goal steers them."""
+        vector = self._embedder.embed([query])[0] if query else None
+        return self._recommender.recommend(profile, n, query_vector=vector)
+
+    def _audit(self, user_id: str, prompt: Prompt, vault: Vault) -> None:
         """Record the call before it is made: what was sent, never who or what it said."""
-        prompt = "\n".join(f"{m.type}: {m.content}" for m in messages)
-        self._store.audit.record(
+        text = "\n".join(f"{m.type}: {m.content}" for m in prompt.messages)
+        self._audit_log.record(
             "model_call",
             user_id,
             model=self._model.name,
-            template=template,
-            prompt_sha256=hashlib.sha256(prompt.encode()).hexdigest(),
+            template=prompt.template,
+            prompt_sha256=hashlib.sha256(text.encode()).hexdigest(),
             entities=dict(vault.found),
         )
+
+    def _remember(
+        self, user_id: str, session_id: str, safe_message: str, answer: str, vault: Vault
+    ) -> None:
+        """Keep the turn (redacted) and the session's pseudonyms for the next turn."""
+        turns = [
+            StoredTurn(role="user", text=safe_message),
+            StoredTurn(role="assistant", text=answer),
+        ]
+        self._store.users.add_turns(user_id, session_id, turns)
+        self._vaults.save(user_id, session_id, vault)
 
     def _recent_titles(self, user_id: str, count: int = 3) -> list[str]:
         history = self._store.events.history([user_id]).get(user_id, [])
@@ -320,25 +301,34 @@ class PersonalizationAgent:
         items = self._store.catalog.get_many(ids)
         return [items[i].title for i in ids if i in items]
 
-    @staticmethod
-    def _card(candidate: Candidate) -> ItemCard:
-        item = candidate.item
-        return ItemCard(
-            item_id=item.id,
-            title=item.title,
-            description=item.description[:240],
-            category=item.category,
-            reason=candidate.reasons[0] if candidate.reasons else "Recommended for you",
-        )
+
+def _reason(model_reason: str, candidate: Candidate, vault: Vault) -> str:
+    """The model's reason for a pick when it passes the guards, else the ranker's."""
+    try:
+        check_text(model_reason, vault)
+        return vault.restore(model_reason.strip())[:200]
+    except GuardFailure:
+        return fallback.first_reason(candidate)
+
+
+def _card(candidate: Candidate, reason: str) -> ItemCard:
+    item = candidate.item
+    return ItemCard(
+        item_id=item.id,
+        title=item.title,
+        description=item.description[:240],
+        category=item.category,
+        reason=reason,
+    )
 
 
 def _provenance(
-    model: str, template: str, failure: str | None, shown: list[Candidate], vault: Vault
+    grounded: Grounded[object], template: str, shown: list[Candidate], vault: Vault
 ) -> Provenance:
     return Provenance(
-        model=model,
+        model=grounded.model,
         template=template,
-        fallback=failure,
+        fallback=grounded.fallback,
         candidates=[c.item.id for c in shown],
         redacted=dict(vault.found),
     )

@@ -28,6 +28,12 @@ def user_context(
         lines.append(f"{key}: {redacted}")
         if key in ("name", "first_name") and redacted.startswith("<PERSON_"):
             name_placeholder = redacted.split(">")[0] + ">"
+    for key, phrases in (
+        ("chat_interests", profile.notes.interests),
+        ("chat_dislikes", profile.notes.dislikes),
+    ):
+        if phrases:  # said in chat, kept redacted; redacted again all the same
+            lines.append(f"{key}: {redactor.redact(', '.join(phrases), vault)}")
     features = profile.features
     if features.top_categories:
         lines.append("most used areas: " + ", ".join(features.top_categories))

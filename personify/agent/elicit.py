@@ -1,5 +1,6 @@
 """Onboarding by conversation: a user we know nothing about is asked for their role, goal
-and interests, one question per turn; each answer (redacted) becomes a trait."""
+and interests, one question per turn; each answer (redacted) becomes a trait. The
+question awaiting an answer is kept in the agent's notes (AgentNotes.asking)."""
 
 from __future__ import annotations
 
@@ -9,20 +10,18 @@ from typing import Any
 from personify.prompts import load_template
 
 STEPS = ("role", "goal", "interests")
-ASKED = "elicit_asked"  # trait recording the question awaiting an answer
 
 
-def wants_elicitation(traits: dict[str, Any], has_events: bool) -> bool:
+def wants_elicitation(traits: dict[str, Any], asking: str | None, has_events: bool) -> bool:
     """Ask when we know nothing yet, and keep going once a question is pending."""
-    if traits.get(ASKED):
+    if asking:
         return True
     return not has_events and not traits.get("role") and not traits.get("interests")
 
 
-def record_answer(traits: dict[str, Any], redacted_answer: str) -> dict[str, Any]:
-    """Store the answer to the pending question, if any; returns the updated traits."""
-    step = traits.get(ASKED)
-    updated = {k: v for k, v in traits.items() if k != ASKED}
+def record_answer(traits: dict[str, Any], step: str | None, redacted_answer: str) -> dict[str, Any]:
+    """The traits with the answer to the pending question (`step`), if any, recorded."""
+    updated = dict(traits)
     answer = redacted_answer.strip()[:200]
     if step in STEPS and answer:
         if step == "interests":

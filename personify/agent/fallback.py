@@ -2,7 +2,17 @@
 
 from __future__ import annotations
 
+from personify.agent.grounding import ChatAnswer, PlanDraft
 from personify.domain import Candidate, PlanItem
+
+
+def onboarding_plan(
+    candidates: list[Candidate], name: str | None, goal: str | None, personalized: bool = True
+) -> PlanDraft:
+    return PlanDraft(
+        message=onboarding_message(candidates, name, goal, personalized),
+        items=plan_items(candidates),
+    )
 
 
 def onboarding_message(
@@ -18,13 +28,17 @@ def onboarding_message(
 
 def plan_items(candidates: list[Candidate]) -> list[PlanItem]:
     return [
-        PlanItem(
-            item_id=c.item.id,
-            title=c.item.title,
-            reason=c.reasons[0] if c.reasons else "Recommended for you",
-        )
-        for c in candidates
+        PlanItem(item_id=c.item.id, title=c.item.title, reason=first_reason(c)) for c in candidates
     ]
+
+
+def first_reason(candidate: Candidate) -> str:
+    return candidate.reasons[0] if candidate.reasons else "Recommended for you"
+
+
+def chat_answer(candidates: list[Candidate]) -> ChatAnswer:
+    text = chat_message(candidates)
+    return ChatAnswer(text=text, stored=text, item_ids=[c.item.id for c in candidates])
 
 
 def chat_message(candidates: list[Candidate]) -> str:

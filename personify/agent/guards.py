@@ -8,7 +8,7 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
-from personify.domain import Candidate
+from personify.domain import Candidate, FallbackReason
 from personify.privacy.vault import PLACEHOLDER_FRAGMENT, Vault
 
 MARKER = re.compile(r"\[\[\s*([A-Za-z0-9][A-Za-z0-9_.:@\-]{0,127})\s*\]\]")
@@ -30,7 +30,7 @@ class Choice:
 class GuardFailure(Exception):
     """The reply can't be shown; `reason` goes into provenance.fallback."""
 
-    def __init__(self, reason: str) -> None:
+    def __init__(self, reason: FallbackReason) -> None:
         super().__init__(reason)
         self.reason = reason
 

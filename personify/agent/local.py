@@ -11,7 +11,7 @@ from typing import Any
 from langchain_core.messages import BaseMessage
 
 from personify.agent.models import ModelReply
-from personify.errors import ProviderError
+from personify.errors import ProviderError, ProviderTimeout
 
 ROLES = {"system": "system", "human": "user", "ai": "assistant"}
 
@@ -66,9 +66,7 @@ class LocalLlamaModel:
                     if piece:
                         yield piece
                     if time.monotonic() > deadline:
-                        raise ProviderError(
-                            "The local model ran past its time limit.", field="timeout"
-                        )
+                        raise ProviderTimeout("The local model ran past its time limit.")
             except (RuntimeError, ValueError) as exc:
                 raise ProviderError(f"The local model failed: {exc}") from exc
 

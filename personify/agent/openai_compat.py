@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import openai
@@ -10,15 +11,43 @@ from langchain_core.messages import BaseMessage
 from langchain_openai import ChatOpenAI
 
 from personify.agent.models import ModelReply
-from personify.errors import ProviderError
+from personify.errors import ProviderError, ProviderTimeout
 from personify.settings import Settings
+
+JSON_SCHEMA_SETTING = "PERSONIFY_OPENAI_JSON_SCHEMA"
+
+
+@contextmanager
+def _provider_errors(*, structured: bool) -> Iterator[None]:
+    """Whatever the client raises becomes a ProviderError (a ProviderTimeout past the
+    deadline), which the agent answers with its deterministic fallback."""
+    try:
+        yield
+    except openai.APITimeoutError as exc:
+        raise ProviderTimeout("The model server timed out.") from exc
+    except openai.BadRequestError as exc:
+        if not structured:
+            raise ProviderError(f"The model server failed: {exc.__class__.__name__}.") from exc
+        raise ProviderError(
+            "The model server rejected structured output (response_format json_schema): "
+            f"set {JSON_SCHEMA_SETTING}=false.",
+            field=JSON_SCHEMA_SETTING,
+        ) from exc
+    except openai.OpenAIError as exc:
+        raise ProviderError(f"The model server failed: {exc.__class__.__name__}.") from exc
+    except Exception as exc:
+        # anything else: a 200 whose body is no chat completion (a proxy's HTML page)
+        # trips asserts and attribute errors deep inside the client libraries
+        raise ProviderError(
+            f"The model server's answer was unreadable: {exc.__class__.__name__}."
+        ) from exc
 
 
 class OpenAICompatibleModel:
-    def __init__(self, client: ChatOpenAI, name: str) -> None:
+    def __init__(self, client: ChatOpenAI, name: str, *, supports_json_schema: bool) -> None:
         self._client = client
         self.name = name
-        self._structured = True  # turned off once the server rejects response_format
+        self._supports_json_schema = supports_json_schema
 
     @classmethod
     def from_settings(cls, settings: Settings) -> OpenAICompatibleModel:
@@ -33,30 +62,14 @@ class OpenAICompatibleModel:
             max_tokens=settings.llm_max_tokens,  # type: ignore[call-arg]
             temperature=0.3,
         )
-        return cls(client, f"openai:{model}")
+        return cls(client, f"openai:{model}", supports_json_schema=settings.openai_json_schema)
 
     def complete(
         self, messages: list[BaseMessage], *, json_schema: dict[str, Any] | None = None
     ) -> ModelReply:
         kwargs = self._format(json_schema)
-        try:
-            try:
-                reply = self._client.invoke(messages, **kwargs)
-            except openai.BadRequestError:
-                if not kwargs:
-                    raise
-                self._structured = False  # this server does not do structured output
-                reply = self._client.invoke(messages)
-        except openai.APITimeoutError as exc:
-            raise ProviderError("The model server timed out.", field="timeout") from exc
-        except openai.OpenAIError as exc:
-            raise ProviderError(f"The model server failed: {exc.__class__.__name__}.") from exc
-        except Exception as exc:
-            # anything else: a 200 whose body is no chat completion (a proxy's HTML page)
-            # trips asserts and attribute errors deep inside the client libraries
-            raise ProviderError(
-                f"The model server's answer was unreadable: {exc.__class__.__name__}."
-            ) from exc
+        with _provider_errors(structured=bool(kwargs)):
+            reply = self._client.invoke(messages, **kwargs)
         usage = getattr(reply, "usage_metadata", None) or {}
         return ModelReply(
             text=str(reply.content),
@@ -65,8 +78,17 @@ class OpenAICompatibleModel:
             tokens_out=int(usage.get("output_tokens", 0)),
         )
 
+    def stream(
+        self, messages: list[BaseMessage], *, json_schema: dict[str, Any] | None = None
+    ) -> Iterator[str]:
+        kwargs = self._format(json_schema)
+        with _provider_errors(structured=bool(kwargs)):
+            for chunk in self._client.stream(messages, **kwargs):
+                if chunk.content:
+                    yield str(chunk.content)
+
     def _format(self, json_schema: dict[str, Any] | None) -> dict[str, Any]:
-        if json_schema is None or not self._structured:
+        if json_schema is None or not self._supports_json_schema:
             return {}
         return {
             "response_format": {
@@ -74,31 +96,3 @@ class OpenAICompatibleModel:
                 "json_schema": {"name": "answer", "schema": json_schema},
             }
         }
-
-    def stream(
-        self, messages: list[BaseMessage], *, json_schema: dict[str, Any] | None = None
-    ) -> Iterator[str]:
-        kwargs = self._format(json_schema)
-        try:
-            try:
-                yield from self._chunks(messages, kwargs)
-            except openai.BadRequestError:
-                if not kwargs:
-                    raise
-                self._structured = False
-                yield from self._chunks(messages, {})
-        except openai.APITimeoutError as exc:
-            raise ProviderError("The model server timed out.", field="timeout") from exc
-        except openai.OpenAIError as exc:
-            raise ProviderError(f"The model server failed: {exc.__class__.__name__}.") from exc
-        except Exception as exc:
-            # anything else: a 200 whose body is no chat completion (a proxy's HTML page)
-            # trips asserts and attribute errors deep inside the client libraries
-            raise ProviderError(
-                f"The model server's answer was unreadable: {exc.__class__.__name__}."
-            ) from exc
-
-    def _chunks(self, messages: list[BaseMessage], kwargs: dict[str, Any]) -> Iterator[str]:
-        for chunk in self._client.stream(messages, **kwargs):
-            if chunk.content:
-                yield str(chunk.content)

@@ -24,22 +24,22 @@ from personify.api.routes import (
 )
 from personify.api.schemas import ERROR_RESPONSES
 from personify.service import Personify
-from personify.tenancy import Tenancy
+from personify.tenancy import SingleTenant, Tenancy
 
 MAX_BODY_BYTES = 4 * 1024 * 1024  # documented in the README
 
 
-Target = Personify | Tenancy
+Serving = Personify | Tenancy
 
 
-def create_app(target: Target | Callable[[], Target]) -> FastAPI:
-    """`target` is the service (single tenant), the tenancy (several), or a factory called
-    at start-up (so `serve` starts fast and tests can hand in one with a scripted model)."""
+def create_app(serving: Serving | Callable[[], Serving]) -> FastAPI:
+    """`serving` is one service (single tenant), a tenancy, or a factory called at start-up
+    (so `serve` starts fast and tests can hand in one with a scripted model)."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        made = target if isinstance(target, Personify | Tenancy) else target()
-        tenancy = Tenancy.of(made) if isinstance(made, Personify) else made
+        made = serving() if callable(serving) else serving
+        tenancy = SingleTenant(made) if isinstance(made, Personify) else made
         app.state.tenancy = tenancy
         app.state.rate_limiter = RateLimiter(tenancy.settings)
         yield

@@ -7,21 +7,18 @@ from fastapi import FastAPI
 
 from personify.api.app import create_app
 from personify.logs import configure_json_logging
-from personify.service import Personify
 from personify.settings import Settings, get_settings
-from personify.tenancy import Tenancy
+from personify.tenancy import Tenancy, tenancy_for
 
 
-def open_target(settings: Settings) -> Personify | Tenancy:
-    """The tenancy (admin key set) or the single service, warmed up."""
-    target: Personify | Tenancy = (
-        Tenancy(settings) if settings.multi_tenant else Personify(settings)
-    )
-    target.warm_up()
-    return target
+def open_tenancy(settings: Settings) -> Tenancy:
+    """One tenant or several, as the settings say, warmed up."""
+    tenancy = tenancy_for(settings)
+    tenancy.warm_up()
+    return tenancy
 
 
 def app_from_env() -> FastAPI:
     configure_json_logging()
     settings = get_settings()
-    return create_app(lambda: open_target(settings))
+    return create_app(lambda: open_tenancy(settings))

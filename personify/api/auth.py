@@ -20,35 +20,25 @@ import hashlib
 import hmac
 import math
 import time
-from dataclasses import dataclass
-from typing import Annotated, Literal
 
-from fastapi import Depends, Request
+from fastapi import Request
 from limits import RateLimitItemPerMinute, storage, strategies
 
 from personify.errors import Forbidden, RateLimited, Unauthorized
-from personify.service import Personify
 from personify.settings import Settings
 from personify.store.tenants import Tenant
-from personify.tenancy import Tenancy
+from personify.tenancy import Caller, MultiTenant, Role, Tenancy
 
 USER_HEADER = "X-Personify-User"
 USER_TOKEN_HEADER = "X-Personify-User-Token"
-Role = Literal["owner", "admin", "secret", "publishable"]
 
 
-@dataclass(frozen=True, kw_only=True)
-class Caller:
-    role: Role  # owner: single-tenant mode, no keys
-    tenant: Tenant | None = None
-    user_id: str | None = None  # publishable keys act for this one user
-
-    def require_user(self, user_id: str, field: str) -> None:
-        """A publishable key may touch only the user its request names."""
-        if self.role == "publishable" and user_id != self.user_id:
-            raise Forbidden(
-                f"{field}: this key acts only for the user named in {USER_HEADER}.", field=field
-            )
+def require_user(caller: Caller, user_id: str, field: str) -> None:
+    """A publishable key may touch only the user its request names."""
+    if caller.role == "publishable" and user_id != caller.user_id:
+        raise Forbidden(
+            f"{field}: this key acts only for the user named in {USER_HEADER}.", field=field
+        )
 
 
 class RateLimiter:
@@ -80,25 +70,24 @@ def user_token(signing_key: str, user_id: str) -> str:
     return hmac.new(signing_key.encode(), user_id.encode(), hashlib.sha256).hexdigest()
 
 
-def identify(request: Request) -> Caller:
-    tenancy: Tenancy = request.app.state.tenancy
-    settings = tenancy.settings
-    if settings.admin_key is None:
+def identify(request: Request, tenancy: Tenancy, limiter: RateLimiter) -> Caller:
+    """The caller the request's key names (counted against its rate limit)."""
+    if not isinstance(tenancy, MultiTenant):
         return Caller(role="owner")
     header = request.headers.get("authorization", "")
     scheme, _, key = header.partition(" ")
     if scheme.lower() != "bearer" or not key.strip():
         raise Unauthorized("Send the key as `Authorization: Bearer <key>`.", field="Authorization")
     key = key.strip()
-    if hmac.compare_digest(key.encode(), settings.admin_key.get_secret_value().encode()):
+    admin_key = tenancy.settings.admin_key
+    if admin_key and hmac.compare_digest(key.encode(), admin_key.get_secret_value().encode()):
         return Caller(role="admin")
-    assert tenancy.registry is not None
     found = tenancy.registry.by_key(key)
     if found is None:
         raise Unauthorized("The key is not valid.", field="Authorization")
     tenant, kind = found
     user_id = _widget_user(request, tenant) if kind == "publishable" else None
-    request.app.state.rate_limiter.hit(tenant, kind)
+    limiter.hit(tenant, kind)
     return Caller(role=kind, tenant=tenant, user_id=user_id)
 
 
@@ -121,40 +110,3 @@ def _widget_user(request: Request, tenant: Tenant) -> str:
             field=USER_TOKEN_HEADER,
         )
     return user_id
-
-
-CallerDep = Annotated[Caller, Depends(identify)]
-
-
-def tenant_service(request: Request, caller: CallerDep) -> Personify:
-    """The caller's tenant's service, for a secret key (or no auth at all)."""
-    if caller.role == "admin":
-        raise Forbidden("The admin key manages tenants; use a tenant's secret key for its data.")
-    if caller.role == "publishable":
-        raise Forbidden(
-            "A publishable key may only chat, get onboarding, read recommendations and "
-            "items, and send events; use the secret key from your backend."
-        )
-    return _service(request, caller)
-
-
-def widget_service(request: Request, caller: CallerDep) -> Personify:
-    """As tenant_service, but a publishable key is welcome (for the user it names)."""
-    if caller.role == "admin":
-        raise Forbidden("The admin key manages tenants; use a tenant's secret key for its data.")
-    if "user_id" in request.path_params:
-        caller.require_user(request.path_params["user_id"], "user_id")
-    return _service(request, caller)
-
-
-def admin(caller: CallerDep) -> Caller:
-    if caller.role == "owner":
-        raise Forbidden("Tenants need PERSONIFY_ADMIN_KEY set on the server.")
-    if caller.role != "admin":
-        raise Forbidden("Only the admin key manages tenants.")
-    return caller
-
-
-def _service(request: Request, caller: Caller) -> Personify:
-    tenancy: Tenancy = request.app.state.tenancy
-    return tenancy.service(caller.tenant.tenant_id if caller.tenant else None)

@@ -40,14 +40,14 @@ def persona_events(persona: dict[str, Any]) -> list[dict[str, Any]]:
     ]
 
 
-def load_demo(app: Personify) -> bool:
+def load_demo(service: Personify) -> bool:
     """Load the demo catalog and personas into an empty store; False if it held items."""
-    if app.store.catalog.count() > 0:
+    if service.store.catalog.count() > 0:
         return False
-    app.add_items(catalog())
+    service.add_items(catalog())
     for persona in personas():
-        app.put_traits(persona["user_id"], persona["traits"])
+        service.put_traits(persona["user_id"], persona["traits"])
         events = persona_events(persona)
         if events:
-            app.add_events(events)
+            service.add_events(events)
     return True

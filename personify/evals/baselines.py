@@ -6,7 +6,8 @@ from __future__ import annotations
 import itertools
 from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
+from typing import Any
 
 import numpy as np
 from scipy.sparse import csr_matrix
@@ -18,13 +19,43 @@ from personify.retrieval.factors import single_threaded_blas
 NEIGHBOURS = 100  # item-kNN: neighbours kept per item
 # ALS search grid: small and the same for every dataset. Each point trains on all
 # training interactions or on the positives only.
-ALS_GRID: dict[str, list[object]] = {
+ALS_GRID: dict[str, list[Any]] = {
     "factors": [64, 128],
     "regularization": [0.01, 0.1],
     "alpha": [2.0, 10.0],
     "positives_only": [False, True],
 }
 ALS_ITERATIONS = 15
+
+
+@dataclass(frozen=True, kw_only=True)
+class AlsParams:
+    """One point of ALS_GRID (the fields are its keys, in its order)."""
+
+    factors: int
+    regularization: float
+    alpha: float
+    positives_only: bool
+
+
+@dataclass(frozen=True, kw_only=True)
+class AlsTrial:
+    """One point of the search and its NDCG@10 on the validation split."""
+
+    params: AlsParams
+    ndcg10: float
+
+    def to_json(self) -> dict[str, Any]:
+        return {**asdict(self.params), "ndcg@10": self.ndcg10}
+
+
+@dataclass(frozen=True, kw_only=True)
+class AlsSearch:
+    best: AlsParams
+    trials: list[AlsTrial]
+
+    def to_json(self) -> dict[str, Any]:
+        return {"best": asdict(self.best), "trials": [t.to_json() for t in self.trials]}
 
 
 @dataclass
@@ -111,7 +142,7 @@ def als(
     train: Sequence[Interaction],
     item_ids: Sequence[str],
     popular: Popularity,
-    params: dict[str, object],
+    params: AlsParams,
     seed: int,
     min_value: float | None,
 ) -> ImplicitModel:
@@ -119,13 +150,13 @@ def als(
 
     with single_threaded_blas():  # the library checks BLAS threads when constructed
         model = AlternatingLeastSquares(
-            factors=int(params["factors"]),  # type: ignore[call-overload]
-            regularization=float(params["regularization"]),  # type: ignore[arg-type]
-            alpha=float(params["alpha"]),  # type: ignore[arg-type]
+            factors=params.factors,
+            regularization=params.regularization,
+            alpha=params.alpha,
             iterations=ALS_ITERATIONS,
             random_state=seed,
         )
-    if params["positives_only"]:
+    if params.positives_only:
         train = [i for i in train if is_positive(i, min_value)]
     return ImplicitModel("als", model, train, item_ids, popular)
 
@@ -137,16 +168,16 @@ def search_als(
     seed: int,
     min_value: float | None,
     score: Callable[[list[list[str]], list[set[str]]], float],
-) -> tuple[dict[str, object], list[dict[str, object]]]:
+) -> AlsSearch:
     """Grid search on a validation split carved from training: the best point by NDCG@10."""
     popular = Popularity(train)
     users = sorted(validation)
-    trials: list[dict[str, object]] = []
+    trials: list[AlsTrial] = []
     keys = list(ALS_GRID)
     for values in itertools.product(*[ALS_GRID[k] for k in keys]):
-        params = dict(zip(keys, values, strict=True))
+        params = AlsParams(**dict(zip(keys, values, strict=True)))
         model = als(train, item_ids, popular, params, seed, min_value)
         lists = model.recommend_many(users, 10)
-        trials.append({**params, "ndcg@10": round(score(lists, [validation[u] for u in users]), 4)})
-    best = max(trials, key=lambda t: float(t["ndcg@10"]))  # type: ignore[arg-type]
-    return {k: best[k] for k in keys}, trials
+        ndcg10 = round(score(lists, [validation[u] for u in users]), 4)
+        trials.append(AlsTrial(params=params, ndcg10=ndcg10))
+    return AlsSearch(best=max(trials, key=lambda t: t.ndcg10).params, trials=trials)

@@ -12,9 +12,8 @@ import json
 import time
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
 
 from personify.evals.pii_data import LABELS, Example
 from personify.privacy.redactor import PiiSpan, Redactor
@@ -30,6 +29,47 @@ def _overlap(a_start: int, a_end: int, b_start: int, b_end: int) -> bool:
     return a_start < b_end and b_start < a_end
 
 
+@dataclass(frozen=True, kw_only=True)
+class EntityScores:
+    precision: float
+    recall: float
+    f2: float
+    support: int  # gold spans
+    found: int  # gold spans overlapped by a prediction of the same kind
+    predicted: int  # judged predictions
+    correct: int  # judged predictions overlapping gold of the same kind
+
+
+@dataclass(frozen=True, kw_only=True)
+class PiiScores:
+    entities: dict[str, EntityScores]  # by entity type, sorted
+    overall: EntityScores
+    unmapped_labels: dict[str, int]  # data set labels with no entity type, most common first
+
+
+@dataclass(frozen=True, kw_only=True)
+class PiiResults:
+    """What `personify eval pii` found: report.json's "results"."""
+
+    scores: PiiScores
+    texts_per_second: float | None
+    texts: int
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            **asdict(self.scores),
+            "texts_per_second": self.texts_per_second,
+            "texts": self.texts,
+        }
+
+
+@dataclass(frozen=True, kw_only=True)
+class PiiMeta:
+    dataset: str
+    format: str
+    texts: int
+
+
 @dataclass
 class Tally:
     support: int = 0  # gold spans
@@ -37,22 +77,22 @@ class Tally:
     predicted: int = 0  # judged predictions
     correct: int = 0  # judged predictions overlapping gold of the same kind
 
-    def scores(self) -> dict[str, float | int]:
+    def scores(self) -> EntityScores:
         precision = self.correct / self.predicted if self.predicted else 0.0
         recall = self.found / self.support if self.support else 0.0
         f2 = 5 * precision * recall / (4 * precision + recall) if precision + recall else 0.0
-        return {
-            "precision": round(precision, 4),
-            "recall": round(recall, 4),
-            "f2": round(f2, 4),
-            "support": self.support,
-            "found": self.found,
-            "predicted": self.predicted,
-            "correct": self.correct,
-        }
+        return EntityScores(
+            precision=round(precision, 4),
+            recall=round(recall, 4),
+            f2=round(f2, 4),
+            support=self.support,
+            found=self.found,
+            predicted=self.predicted,
+            correct=self.correct,
+        )
 
 
-def score(examples: Iterable[Example], predictions: Iterable[list[PiiSpan]]) -> dict[str, Any]:
+def score(examples: Iterable[Example], predictions: Iterable[list[PiiSpan]]) -> PiiScores:
     tallies: dict[str, Tally] = {}
     unmapped: Counter[str] = Counter()
     pairs = list(zip(examples, predictions, strict=True))
@@ -85,38 +125,41 @@ def score(examples: Iterable[Example], predictions: Iterable[list[PiiSpan]]) -> 
         overall.found += tally.found
         overall.predicted += tally.predicted
         overall.correct += tally.correct
-    return {
-        "entities": {name: t.scores() for name, t in sorted(tallies.items())},
-        "overall": overall.scores(),
-        "unmapped_labels": dict(unmapped.most_common()),
-    }
+    return PiiScores(
+        entities={name: t.scores() for name, t in sorted(tallies.items())},
+        overall=overall.scores(),
+        unmapped_labels=dict(unmapped.most_common()),
+    )
 
 
-def evaluate(redactor: Redactor, examples: list[Example]) -> dict[str, Any]:
+def evaluate(redactor: Redactor, examples: list[Example]) -> PiiResults:
     start = time.perf_counter()
     predictions = [redactor.find(example.text) for example in examples]
     seconds = time.perf_counter() - start
-    results = score(examples, predictions)
-    results["texts_per_second"] = round(len(examples) / seconds, 1) if seconds else None
-    results["texts"] = len(examples)
-    return results
+    return PiiResults(
+        scores=score(examples, predictions),
+        texts_per_second=round(len(examples) / seconds, 1) if seconds else None,
+        texts=len(examples),
+    )
 
 
-def write_report(results: dict[str, Any], meta: dict[str, Any], out: Path) -> Path:
+def write_report(results: PiiResults, meta: PiiMeta, out: Path) -> Path:
     out.mkdir(parents=True, exist_ok=True)
     path = out / "report.json"
-    path.write_text(json.dumps({"meta": meta, "label_map": LABELS, "results": results}, indent=2))
+    report = {"meta": asdict(meta), "label_map": LABELS, "results": results.to_json()}
+    path.write_text(json.dumps(report, indent=2))
+    scores = results.scores
     lines = [
-        f"# PII redaction: {meta['dataset']}",
+        f"# PII redaction: {meta.dataset}",
         "",
         "| entity | precision | recall | F2 | support |",
         "| --- | --- | --- | --- | --- |",
     ]
-    for name, row in [*results["entities"].items(), ("overall", results["overall"])]:
+    for name, row in [*scores.entities.items(), ("overall", scores.overall)]:
         lines.append(
-            f"| {name} | {row['precision']:.3f} | {row['recall']:.3f} | {row['f2']:.3f} | {row['support']} |"
+            f"| {name} | {row.precision:.3f} | {row.recall:.3f} | {row.f2:.3f} | {row.support} |"
         )
-    lines += ["", f"Labels with no counterpart (kept on purpose): {results['unmapped_labels']}"]
-    lines += [f"Speed: {results['texts_per_second']} texts/s over {results['texts']} texts."]
+    lines += ["", f"Labels with no counterpart (kept on purpose): {scores.unmapped_labels}"]
+    lines += [f"Speed: {results.texts_per_second} texts/s over {results.texts} texts."]
     (out / "summary.md").write_text("\n".join(lines) + "\n")
     return path

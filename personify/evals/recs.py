@@ -11,6 +11,7 @@ import time
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +27,53 @@ from personify.settings import load_settings
 SYSTEMS = ("personify", "popularity", "itemknn", "als")
 SLICES = ("all", "cold", "warm")
 INGEST_BATCH = 5000
+# metric name ("ndcg@10", and "users": how many were scored) -> value
+Metrics = dict[str, float]
+Spans = dict[str, list[float]]  # metric name -> [low, high], a 95% bootstrap interval
+
+
+@dataclass(frozen=True, kw_only=True)
+class RecsSettings:
+    split: str
+    min_value: float | None
+    k: list[int]
+    seed: int
+    synthetic_time: bool
+
+
+@dataclass(frozen=True, kw_only=True)
+class RecsCounts:
+    items: int
+    interactions: int
+    train_interactions: int
+    scored_users: dict[str, int]  # slice -> users scored
+    simulated_cold: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class RecsReport:
+    """What `personify eval recs` found; `to_json` is the shape of report.json."""
+
+    dataset: str
+    settings: RecsSettings
+    counts: RecsCounts
+    results: dict[str, dict[str, Metrics]]  # system -> slice -> metric -> value
+    intervals: dict[str, dict[str, Spans]]  # system -> slice -> metric -> [low, high]
+    als_search: baselines.AlsSearch
+    training: dict[str, Any]  # what Personify's `train` step reported
+    timings: dict[str, float]  # step -> seconds
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "dataset": self.dataset,
+            "settings": asdict(self.settings),
+            "counts": asdict(self.counts),
+            "results": self.results,
+            "intervals": self.intervals,
+            "als_search": self.als_search.to_json(),
+            "personify_training": self.training,
+            "timings_s": self.timings,
+        }
 
 
 class Timer:
@@ -49,7 +97,7 @@ def evaluate_recs(
     progress: bool = True,
     workdir: Path | None = None,
     embedder: Embedder | None = None,
-) -> dict[str, Any]:
+) -> RecsReport:
     timer = Timer()
     depth = max(ks)
     with timer("split"):
@@ -65,11 +113,11 @@ def evaluate_recs(
         lists["itemknn"] = knn.recommend_many(users, depth)
     with timer("als_search"):
         inner = split(data.train, how=how, min_value=min_value, seed=seed, simulate_cold=False)
-        best, trials = baselines.search_als(
+        als_search = baselines.search_als(
             inner.train, inner.test, item_ids, seed, min_value, _mean_ndcg10
         )
     with timer("als"):
-        als = baselines.als(data.train, item_ids, popular, best, seed, min_value)
+        als = baselines.als(data.train, item_ids, popular, als_search.best, seed, min_value)
         lists["als"] = als.recommend_many(users, depth)
     with tempfile.TemporaryDirectory(dir=workdir) as folder:
         lists["personify"], vectors, trained = _personify(
@@ -77,28 +125,28 @@ def evaluate_recs(
         )
     with timer("metrics"):
         results, intervals = _score(data, users, lists, ks, vectors, item_ids, seed)
-    return {
-        "dataset": str(dataset.path),
-        "settings": {
-            "split": how,
-            "min_value": min_value,
-            "k": list(ks),
-            "seed": seed,
-            "synthetic_time": dataset.synthetic_time,
-        },
-        "counts": {
-            "items": len(item_ids),
-            "interactions": len(dataset.interactions),
-            "train_interactions": len(data.train),
-            "scored_users": {s: len(_slice(data, users, s)) for s in SLICES},
-            "simulated_cold": len(data.simulated_cold),
-        },
-        "results": results,
-        "intervals": intervals,
-        "als_search": {"best": best, "trials": trials},
-        "personify_training": trained,
-        "timings_s": timer.seconds,
-    }
+    return RecsReport(
+        dataset=str(dataset.path),
+        settings=RecsSettings(
+            split=how,
+            min_value=min_value,
+            k=list(ks),
+            seed=seed,
+            synthetic_time=dataset.synthetic_time,
+        ),
+        counts=RecsCounts(
+            items=len(item_ids),
+            interactions=len(dataset.interactions),
+            train_interactions=len(data.train),
+            scored_users={s: len(_slice(data, users, s)) for s in SLICES},
+            simulated_cold=len(data.simulated_cold),
+        ),
+        results=results,
+        intervals=intervals,
+        als_search=als_search,
+        training=trained,
+        timings=timer.seconds,
+    )
 
 
 def _personify(
@@ -112,10 +160,11 @@ def _personify(
     progress: bool,
     embedder: Embedder | None,
 ) -> tuple[list[list[str]], dict[str, np.ndarray], dict[str, Any]]:
+    from personify.parts import SharedParts
     from personify.service import Personify
 
     settings = load_settings(data_dir=folder, chroma_url="", database_url="")
-    service = Personify(settings, embedder=embedder)
+    service = Personify(settings, SharedParts(settings, embedder=embedder))
     try:
         with timer("personify_index"):
             items = dataset.items
@@ -137,7 +186,7 @@ def _personify(
             trained = service.train(seed=seed)
         with timer("personify_recommend"):
             lists = [
-                [c.item.id for c in service.recommend(u, depth)]
+                [c.item.id for c in service.recommend(u, depth).items]
                 for u in _bar(users, progress, "recommend")
             ]
     finally:
@@ -153,21 +202,21 @@ def _score(
     vectors: dict[str, np.ndarray],
     item_ids: list[str],
     seed: int,
-) -> tuple[dict[str, Any], dict[str, Any]]:
+) -> tuple[dict[str, dict[str, Metrics]], dict[str, dict[str, Spans]]]:
     popularity: Counter[str] = Counter()
     for _user, item in {(i.user_id, i.item_id) for i in data.train}:
         popularity[item] += 1
     train_users = len({i.user_id for i in data.train})
-    results: dict[str, Any] = {}
-    intervals: dict[str, Any] = {}
+    results: dict[str, dict[str, Metrics]] = {}
+    intervals: dict[str, dict[str, Spans]] = {}
     for system, ranked in lists.items():
         by_user = dict(zip(users, ranked, strict=True))
         results[system], intervals[system] = {}, {}
         for name in SLICES:
             members = _slice(data, users, name)
             chosen = [by_user[u] for u in members]
-            values: dict[str, float] = {}
-            spans: dict[str, list[float]] = {}
+            values: Metrics = {}
+            spans: Spans = {}
             for k in ks:
                 rows = [metrics.per_user(by_user[u], data.test[u], k) for u in members]
                 for metric in (f"recall@{k}", f"ndcg@{k}", f"mrr@{k}", f"hit@{k}"):

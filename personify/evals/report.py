@@ -7,37 +7,40 @@ import base64
 import html
 import io
 import json
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
+
+from personify.evals.recs import RecsReport
 
 SUMMARY_METRICS = ("ndcg@10", "recall@20", "coverage@20")
 
 
-def write_recs_report(report: dict[str, Any], out: Path) -> Path:
+def write_recs_report(report: RecsReport, out: Path) -> Path:
     out.mkdir(parents=True, exist_ok=True)
-    (out / "report.json").write_text(json.dumps(report, indent=2), encoding="utf-8")
+    (out / "report.json").write_text(json.dumps(report.to_json(), indent=2), encoding="utf-8")
     (out / "summary.md").write_text(recs_markdown(report), encoding="utf-8")
     (out / "report.html").write_text(recs_html(report), encoding="utf-8")
     return out / "report.json"
 
 
-def _metrics(report: dict[str, Any]) -> list[str]:
-    ks = report["settings"]["k"]
+def _metrics(report: RecsReport) -> list[str]:
+    ks = report.settings.k
     names = [f"{m}@{k}" for k in ks for m in ("ndcg", "recall", "mrr", "hit")]
     return names + [f"{m}@{k}" for k in ks for m in ("coverage", "diversity", "novelty")]
 
 
-def recs_markdown(report: dict[str, Any]) -> str:
-    results, intervals = report["results"], report["intervals"]
-    counts = report["counts"]
+def recs_markdown(report: RecsReport) -> str:
+    results, intervals = report.results, report.intervals
+    settings, counts = report.settings, report.counts
     lines = [
-        f"# Recommendation evaluation: {report['dataset']}",
+        f"# Recommendation evaluation: {report.dataset}",
         "",
-        f"Split `{report['settings']['split']}`, min value {report['settings']['min_value']}, "
-        f"seed {report['settings']['seed']}; {counts['items']} items, "
-        f"{counts['train_interactions']} training interactions; scored users: "
-        + ", ".join(f"{s} {n}" for s, n in counts["scored_users"].items())
-        + f" ({counts['simulated_cold']} simulated cold).",
+        f"Split `{settings.split}`, min value {settings.min_value}, "
+        f"seed {settings.seed}; {counts.items} items, "
+        f"{counts.train_interactions} training interactions; scored users: "
+        + ", ".join(f"{s} {n}" for s, n in counts.scored_users.items())
+        + f" ({counts.simulated_cold} simulated cold).",
         "",
     ]
     for name in results.get("personify", {}):
@@ -55,19 +58,19 @@ def recs_markdown(report: dict[str, Any]) -> str:
                 cells.append(cell)
             lines.append(f"| {system} | " + " | ".join(cells) + " |")
         lines.append("")
-    best = report["als_search"]["best"]
+    best = asdict(report.als_search.best)
     lines += [
         f"ALS chosen on a validation split carved from training: {best}.",
         "",
-        "Run time (s): " + ", ".join(f"{k} {v}" for k, v in report["timings_s"].items()),
+        "Run time (s): " + ", ".join(f"{k} {v}" for k, v in report.timings.items()),
         "",
     ]
     return "\n".join(lines)
 
 
-def recs_html(report: dict[str, Any]) -> str:
-    results = report["results"]
-    ks = report["settings"]["k"]
+def recs_html(report: RecsReport) -> str:
+    results = report.results
+    ks = report.settings.k
     plots = [
         _bars(report, metric, f"{metric} by system and slice (95% bootstrap intervals)")
         for metric in (f"ndcg@{min(ks)}", f"recall@{max(ks)}")
@@ -91,7 +94,7 @@ def recs_html(report: dict[str, Any]) -> str:
 table{{border-collapse:collapse;font-size:.85rem}}td{{border:1px solid #ccc;padding:.2rem .4rem}}
 img{{max-width:100%}}</style></head><body>
 <h1>Recommendation evaluation</h1>
-<p>{html.escape(report["dataset"])}: systems {", ".join(results)}; slices all, cold, warm.</p>
+<p>{html.escape(report.dataset)}: systems {", ".join(results)}; slices all, cold, warm.</p>
 {images}
 <h2>All metrics</h2><table>{rows}</table>
 </body></html>
@@ -104,13 +107,13 @@ def _figure_png(figure: Any) -> str:
     return base64.b64encode(buffer.getvalue()).decode("ascii")
 
 
-def _bars(report: dict[str, Any], metric: str, title: str) -> tuple[str, str]:
+def _bars(report: RecsReport, metric: str, title: str) -> tuple[str, str]:
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    results, intervals = report["results"], report["intervals"]
+    results, intervals = report.results, report.intervals
     systems = list(results)
     slices = list(results[systems[0]])
     figure, axis = plt.subplots(figsize=(8, 3.5))
@@ -135,13 +138,13 @@ def _bars(report: dict[str, Any], metric: str, title: str) -> tuple[str, str]:
     return title, png
 
 
-def _slices(report: dict[str, Any], metric: str) -> tuple[str, str]:
+def _slices(report: RecsReport, metric: str) -> tuple[str, str]:
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    results = report["results"]
+    results = report.results
     title = f"{metric}: each system relative to popularity, per slice"
     figure, axis = plt.subplots(figsize=(8, 3.5))
     slices = list(results["popularity"])

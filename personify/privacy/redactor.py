@@ -48,10 +48,6 @@ class Redactor(Protocol):
 
     def redact(self, text: str, vault: Vault) -> str: ...
 
-    def allow(self, terms: Iterable[str]) -> None:
-        """Never redact these exact strings (catalog names such as "Zendesk")."""
-        ...
-
 
 class PresidioRedactor:
     """Presidio's analyzer with spaCy en_core_web_sm, plus a street-address recognizer."""
@@ -82,15 +78,12 @@ class PresidioRedactor:
         self._lock = threading.Lock()
         self._allowed: set[str] = set()
 
-    def allow(self, terms: Iterable[str]) -> None:
-        with self._lock:
-            self._allowed.update(t for t in terms if t.strip())
-
-    def scoped(self) -> PresidioRedactor:
-        """The same engine (loaded once) with an allow list of its own: one per tenant, so
+    def scoped(self, allowed: set[str]) -> PresidioRedactor:
+        """The same engine (loaded once) that never redacts the exact strings in `allowed`
+        (catalog names such as "Zendesk"): one per tenant, with that tenant's own set, so
         one customer's catalog names never exempt another customer's text."""
         view = copy.copy(self)
-        view._allowed = set()
+        view._allowed = allowed
         return view
 
     def redact(self, text: str, vault: Vault) -> str:

@@ -10,7 +10,8 @@ import heapq
 import threading
 from collections import Counter, defaultdict, deque
 
-from personify.store.events import ANONYMOUS, EventLog, LogEntry
+from personify.domain import LogEntry
+from personify.store.events import ANONYMOUS, EventLog
 
 WINDOW = 10  # a new interaction co-occurs with the user's last WINDOW items
 SKIP_TYPES = frozenset({"impression", "dislike"})

@@ -14,17 +14,17 @@ from typing import Protocol
 
 import numpy as np
 
+from personify.domain import LogEntry
 from personify.retrieval.behaviour import BehaviourIndex
 from personify.retrieval.factors import FactorModel
 from personify.retrieval.profiles import DAY, event_weight, unit
 from personify.retrieval.ranking import Pooled
-from personify.store.events import LogEntry
 
 POOL = 60  # candidates per generator
 RECENT = 3  # the "recent items" generator looks at this many of the newest positive items
 SHORT_HISTORY = 3  # users with at most this many positive items are ranked by the cold model
 GENERATORS = ("vector", "recent", "covisit", "als", "popular")
-FEATURES = (
+RANKER_FEATURES = (
     *(f"{g}_rank" for g in GENERATORS),
     "vector_sim",
     "recent_sim",
@@ -150,14 +150,14 @@ def generate(view: UserView, sources: Sources, *, vector_reason: str) -> Generat
     )
 
 
-def features(
+def ranker_features(
     view: UserView,
     generated: Generated,
     ids: Sequence[str],
     categories: Mapping[str, str],
     sources: Sources,
 ) -> np.ndarray:
-    """One row per candidate, columns in FEATURES order; NaN where a value does not apply."""
+    """One row per candidate, columns in RANKER_FEATURES order; NaN where a value does not apply."""
     vectors = sources.item_vectors(ids)
     counts = sources.counts(ids)
     als = (
@@ -167,13 +167,13 @@ def features(
     )
     recent_categories = {categories.get(e.item_id or "") for e in view.history[-10:]}
     history_length = math.log1p(len(view.seeds))
-    rows = np.full((len(ids), len(FEATURES)), np.nan, dtype=np.float32)
+    rows = np.full((len(ids), len(RANKER_FEATURES)), np.nan, dtype=np.float32)
     for row, item_id in enumerate(ids):
         ranks = generated.ranks.get(item_id, {})
         for column, name in enumerate(GENERATORS):
             if name in ranks:
                 rows[row, column] = ranks[name]
-    at = {name: n for n, name in enumerate(FEATURES)}
+    at = {name: n for n, name in enumerate(RANKER_FEATURES)}
     rows[:, at["vector_sim"]] = _cosines(view.vector, ids, vectors)
     rows[:, at["recent_sim"]] = _cosines(generated.recent_vector, ids, vectors)
     rows[:, at["covisit_score"]] = [generated.covisit.get(i, 0.0) for i in ids]

@@ -13,8 +13,8 @@ from pathlib import Path
 import numpy as np
 from scipy.sparse import csr_matrix
 
+from personify.domain import LogEntry
 from personify.retrieval.profiles import event_weight
-from personify.store.events import LogEntry
 
 FACTORS = 64
 REGULARIZATION = 0.1

@@ -7,14 +7,22 @@ from datetime import datetime
 
 import numpy as np
 
-from personify.domain import Consent, Profile, ProfileFeatures, UserTraits, utcnow
+from personify.domain import (
+    AgentNotes,
+    Consent,
+    LogEntry,
+    Profile,
+    ProfileFeatures,
+    UserTraits,
+    utcnow,
+)
 from personify.errors import NotFound
+from personify.privacy.consent import ConsentStore
 from personify.retrieval import profiles
 from personify.retrieval.embeddings import Embedder
 from personify.retrieval.profiles import ProfileState
 from personify.retrieval.vectors import VectorIndex
 from personify.store import Store
-from personify.store.events import LogEntry
 from personify.store.sql import from_epoch, retry_conflicts
 from personify.store.users import Folding, StoredProfile
 
@@ -40,10 +48,13 @@ def _state(stored: StoredProfile) -> ProfileState:
 
 
 class ProfileService:
-    def __init__(self, store: Store, vectors: VectorIndex, embedder: Embedder) -> None:
+    def __init__(
+        self, store: Store, vectors: VectorIndex, embedder: Embedder, consents: ConsentStore
+    ) -> None:
         self._store = store
         self._vectors = vectors
         self._embedder = embedder
+        self._consents = consents
 
     def traits(self, user_id: str) -> UserTraits | None:
         raw = self._store.users.get_traits(user_id)
@@ -72,7 +83,7 @@ class ProfileService:
 
     def refresh(self, user_ids: Iterable[str]) -> None:
         """Rebuild profiles from the log and the traits (new users, changed traits)."""
-        consents = self.consents(user_ids)
+        consents = self._consents.get_many(user_ids)
         users = [u for u, c in consents.items() if c.personalization]
         if not users:
             return
@@ -81,14 +92,18 @@ class ProfileService:
             u: UserTraits.model_validate(t)
             for u, t in self._store.users.get_traits_many(users).items()
         }
-        for user, kept in traits.items():
-            if not consents[user].free_text:
-                traits[user] = kept.structured()
+        notes = self._store.notes.get_many(users)
+        for user in users:
+            if not consents[user].free_text:  # structured traits only, nothing said in chat
+                traits[user] = traits.get(user, UserTraits()).structured()
+                notes.pop(user, None)
         embed = self._embedder.embed
         states = {
             u: ProfileState(
-                interests=profiles.stated_interests(traits[u], embed) if u in traits else None,
-                dislikes=profiles.stated_dislikes(traits[u], embed) if u in traits else None,
+                interests=profiles.stated_interests(
+                    traits.get(u, UserTraits()), notes.get(u, AgentNotes()), embed
+                ),
+                dislikes=profiles.stated_dislikes(notes.get(u, AgentNotes()), embed),
             )
             for u in users
         }
@@ -146,20 +161,18 @@ class ProfileService:
         fold.save(rows, [e.seq for batch in entries.values() for e in batch] + list(skipped))
 
     def learn(self, user_id: str, interests: Sequence[str], dislikes: Sequence[str]) -> None:
-        """Keep interests and dislikes stated in chat (already redacted) as traits, newest
-        first, and rebuild the profile so the next ranking uses them."""
-        traits = self._store.users.get_traits(user_id) or {}
-        liked = [str(i) for i in traits.get("chat_interests", [])]
-        disliked = [str(d) for d in traits.get("chat_dislikes", [])]
+        """Keep interests and dislikes stated in chat (already redacted) in the agent's
+        notes, newest first, and rebuild the profile so the next ranking uses them."""
+        notes = self._store.notes.get(user_id)
+        liked, disliked = list(notes.interests), list(notes.dislikes)
         for phrase in interests:
             liked = [phrase] + [i for i in liked if i != phrase]
             disliked = [d for d in disliked if d != phrase]
         for phrase in dislikes:
             disliked = [phrase] + [d for d in disliked if d != phrase]
             liked = [i for i in liked if i != phrase]
-        traits["chat_interests"] = liked[:CHAT_SIGNALS]
-        traits["chat_dislikes"] = disliked[:CHAT_SIGNALS]
-        self._store.users.put_traits(user_id, traits)
+        update = {"interests": liked[:CHAT_SIGNALS], "dislikes": disliked[:CHAT_SIGNALS]}
+        self._store.notes.put(user_id, notes.model_copy(update=update))
         self.refresh([user_id])
 
     def dislikes(self, user_id: str) -> np.ndarray | None:
@@ -167,40 +180,30 @@ class ProfileService:
         return _array(stored.dislikes) if stored else None
 
     def exists(self, user_id: str) -> bool:
-        users = self._store.users
+        """Known by traits, a consent choice or events."""
         return (
-            users.get_traits(user_id) is not None
-            or users.get_consent(user_id) is not None
+            self._store.users.get_traits(user_id) is not None
+            or bool(self._consents.stored([user_id]))
             or self._store.events.user_exists(user_id)
         )
 
-    def consent(self, user_id: str) -> Consent:
-        return self.consents([user_id])[user_id]
-
-    def consents(self, user_ids: Iterable[str]) -> dict[str, Consent]:
-        users = list(dict.fromkeys(user_ids))
-        stored = self._store.users.get_consents(users)
-        return {u: Consent.model_validate(stored.get(u, {})) for u in users}
-
-    def set_consent(self, user_id: str, changes: dict[str, bool]) -> Consent:
-        """Record the user's choices; they apply from the next request on."""
-        if not self.exists(user_id):
-            raise NotFound(
-                f"Unknown user {user_id!r}: create it with PUT /v1/users/{user_id}.",
-                field="user_id",
-            )
-        consent = self.consent(user_id).model_copy(update=changes)
-        self._store.users.put_consent(user_id, consent.model_dump())
+    def set_consent(self, user_id: str, consent: Consent) -> None:
+        """Keep the profile in step with the user's choice: rebuilt with what they now
+        allow, or removed when they withdraw personalization."""
         if consent.personalization:
             self.refresh([user_id])
-        else:  # no profile is kept
-            self._store.users.drop_profile(user_id)
-            self._vectors.delete_profile(user_id)
-        return consent
+        else:
+            self.drop(user_id)
+
+    def drop(self, user_id: str) -> int:
+        """Remove the profile (features and vector); rows removed."""
+        self._vectors.delete_profile(user_id)
+        return self._store.users.drop_profile(user_id)
 
     def get(self, user_id: str) -> Profile:
-        consent = self.consent(user_id)
+        consent = self._consents.get(user_id)
         traits = self.traits(user_id)
+        notes = self._store.notes.get(user_id) if consent.free_text else AgentNotes()
         if traits is not None and not consent.free_text:
             traits = traits.structured()
         if not consent.personalization:
@@ -234,4 +237,5 @@ class ProfileService:
             cold_start=features.events_total == 0,
             updated_at=from_epoch(stored.updated_at),
             consent=consent,
+            notes=notes,
         )

@@ -14,8 +14,7 @@ from datetime import UTC, datetime
 
 import numpy as np
 
-from personify.domain import ProfileFeatures, UserTraits
-from personify.store.events import Activity, LogEntry
+from personify.domain import Activity, AgentNotes, LogEntry, ProfileFeatures, UserTraits
 
 DAY = 86_400.0
 HALF_LIFE_DAYS = 14.0
@@ -131,11 +130,11 @@ def vector(state: ProfileState) -> np.ndarray | None:
 
 
 def stated_interests(
-    traits: UserTraits, embed: Callable[[list[str]], np.ndarray]
+    traits: UserTraits, notes: AgentNotes, embed: Callable[[list[str]], np.ndarray]
 ) -> np.ndarray | None:
     """Traits' interests at unit length; interests stated in chat, newer and in the user's
     own words, count CHAT_WEIGHT times as much."""
-    texts = [interests_text(traits), ", ".join(chat_list(traits, "chat_interests"))]
+    texts = [interests_text(traits), ", ".join(notes.interests)]
     vectors = embed([t for t in texts if t])
     if not len(vectors):
         return None
@@ -144,15 +143,10 @@ def stated_interests(
 
 
 def stated_dislikes(
-    traits: UserTraits, embed: Callable[[list[str]], np.ndarray]
+    notes: AgentNotes, embed: Callable[[list[str]], np.ndarray]
 ) -> np.ndarray | None:
-    text = ", ".join(chat_list(traits, "chat_dislikes"))
+    text = ", ".join(notes.dislikes)
     return embed([text])[0] if text else None
-
-
-def chat_list(traits: UserTraits, key: str) -> list[str]:
-    value = (traits.model_extra or {}).get(key) or []
-    return [str(v) for v in value] if isinstance(value, list) else []
 
 
 def interests_text(traits: UserTraits) -> str:

@@ -11,7 +11,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from personify.retrieval.candidates import FEATURES
+from personify.retrieval.candidates import RANKER_FEATURES
 from personify.retrieval.factors import FactorModel
 
 FACTORS_FILE = "factors.npz"
@@ -26,7 +26,7 @@ class Ranker(Protocol):
 
 
 class LearnedRanker:
-    """A LightGBM LambdaMART booster over the FEATURES columns."""
+    """A LightGBM LambdaMART booster over the RANKER_FEATURES columns."""
 
     def __init__(self, booster: Any) -> None:
         self._booster = booster
@@ -51,7 +51,7 @@ class FeatureRanker:
 
     def __init__(self, feature: str) -> None:
         self.feature = feature
-        self._column = FEATURES.index(feature)
+        self._column = RANKER_FEATURES.index(feature)
 
     def score(self, rows: np.ndarray) -> np.ndarray:
         return np.nan_to_num(rows[:, self._column].astype(np.float64), nan=-1e9)
@@ -79,7 +79,7 @@ def save(folder: Path, trained: Trained) -> None:
         trained.factors.save(staging / FACTORS_FILE)
     for segment, ranker in trained.rankers.items():
         ranker.save(staging, segment)
-    meta = {**trained.meta, "features": list(FEATURES)}
+    meta = {**trained.meta, "features": list(RANKER_FEATURES)}
     (staging / META_FILE).write_text(json.dumps(meta, indent=2), encoding="utf-8")
     old = folder.with_name(folder.name + ".old")
     if old.exists():
@@ -96,7 +96,7 @@ def load(folder: Path) -> Trained:
     if not meta_path.is_file():
         return Trained()
     meta = json.loads(meta_path.read_text(encoding="utf-8"))
-    if meta.get("features") != list(FEATURES):
+    if meta.get("features") != list(RANKER_FEATURES):
         return Trained(meta={"stale": "features changed since training; run personify train"})
     factors = FactorModel.load(folder / FACTORS_FILE) if (folder / FACTORS_FILE).is_file() else None
     rankers: dict[str, Ranker] = {}

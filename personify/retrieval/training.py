@@ -18,15 +18,21 @@ from typing import Any
 
 import numpy as np
 
+from personify.domain import LogEntry
 from personify.retrieval import profiles
 from personify.retrieval.behaviour import BehaviourIndex
-from personify.retrieval.candidates import FEATURES, BehaviourSources, UserView, features, generate
+from personify.retrieval.candidates import (
+    RANKER_FEATURES,
+    BehaviourSources,
+    UserView,
+    generate,
+    ranker_features,
+)
 from personify.retrieval.factors import FactorModel
 from personify.retrieval.profiles import ProfileState, event_weight
 from personify.retrieval.trained import FeatureRanker, LearnedRanker, Ranker, Trained
 from personify.retrieval.vectors import VectorIndex
 from personify.store import Store
-from personify.store.events import LogEntry
 
 HOLDOUT_SHARE = 0.2
 # Users with fewer events give no training query (their events still feed the generators):
@@ -182,7 +188,7 @@ def _choose(segment: str, found: Examples, seed: int) -> tuple[Ranker, dict[str,
         "chosen": best,
         "importance": {
             f: round(float(g), 1)
-            for f, g in sorted(zip(FEATURES, importance, strict=True), key=lambda kv: -kv[1])
+            for f, g in sorted(zip(RANKER_FEATURES, importance, strict=True), key=lambda kv: -kv[1])
         },
     }
     return options[best], report
@@ -199,7 +205,7 @@ def _ndcg(scores: np.ndarray, labels: np.ndarray, k: int = 10) -> float:
 def _fit(segment: str, rows: np.ndarray, labels: np.ndarray, groups: list[int], seed: int) -> Any:
     import lightgbm
 
-    data = lightgbm.Dataset(rows, label=labels, group=groups, feature_name=list(FEATURES))
+    data = lightgbm.Dataset(rows, label=labels, group=groups, feature_name=list(RANKER_FEATURES))
     params = {**LGBM_PARAMS, **SEGMENT_PARAMS[segment], "seed": seed}
     return lightgbm.train(params, data, num_boost_round=ROUNDS[segment])
 
@@ -242,6 +248,6 @@ def _examples(
         if label.max() == 0:
             continue
         examples = found.setdefault(view.segment, Examples())
-        examples.rows.append(features(view, generated, ids, categories, sources))
+        examples.rows.append(ranker_features(view, generated, ids, categories, sources))
         examples.labels.append(label)
     return found

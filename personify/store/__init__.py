@@ -1,4 +1,6 @@
-"""Durable state in SQL: the catalog of record, the event log, users and conversations."""
+"""Durable state in SQL: the catalog of record, the event log, users and conversations,
+and the agent's notes. (The privacy room keeps its own tables through the same engine:
+consent, pseudonym vaults and the audit trail.)"""
 
 from __future__ import annotations
 
@@ -6,10 +8,11 @@ from dataclasses import dataclass
 
 from sqlalchemy import Engine
 
-from personify.store.audit import AuditLog, load_salt
 from personify.store.catalog import Catalog
 from personify.store.database import make_engine
 from personify.store.events import EventLog
+from personify.store.installation import load_salt
+from personify.store.notes import NoteStore
 from personify.store.users import UserStore
 
 
@@ -19,7 +22,8 @@ class Store:
     catalog: Catalog
     events: EventLog
     users: UserStore
-    audit: AuditLog
+    notes: NoteStore
+    salt: bytes  # the installation's secret, for pseudonyms
 
     @classmethod
     def open(cls, url: str, schema: str = "") -> Store:
@@ -29,11 +33,18 @@ class Store:
             catalog=Catalog(engine),
             events=EventLog(engine),
             users=UserStore(engine),
-            audit=AuditLog(engine, load_salt(engine)),
+            notes=NoteStore(engine),
+            salt=load_salt(engine),
         )
+
+    def checkpoint(self) -> None:
+        """After an erasure: on SQLite, old page images in the write-ahead log go too."""
+        if self.engine.dialect.name == "sqlite":
+            with self.engine.connect() as conn:
+                conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
 
     def close(self) -> None:
         self.engine.dispose()
 
 
-__all__ = ["AuditLog", "Catalog", "EventLog", "Store", "UserStore"]
+__all__ = ["Catalog", "EventLog", "NoteStore", "Store", "UserStore"]

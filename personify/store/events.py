@@ -8,9 +8,9 @@ from contextlib import nullcontext
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, Engine, String, case, func, select, type_coerce
+from sqlalchemy import Connection, Engine, String, case, delete, func, select, type_coerce, update
 
-from personify.domain import Event
+from personify.domain import Activity, Event, LogEntry
 from personify.store.schema import events, log_meta
 from personify.store.sql import from_epoch, insert_ignoring_duplicates, to_epoch
 
@@ -18,27 +18,6 @@ ANONYMOUS = "_anonymous"  # events kept as aggregates only; no real id starts wi
 PASSIVE_TYPES = ("view", "impression")  # seen, not engaged with
 HISTORY_DAYS = 180  # profiles read this much history; older events weigh < 0.02%
 HISTORY_LIMIT = 500  # and at most this many of a user's latest events
-
-
-@dataclass(frozen=True, kw_only=True, slots=True)
-class LogEntry:
-    """An event as the hot paths need it: features, profile vectors, co-visitation."""
-
-    seq: int
-    user_id: str
-    type: str
-    item_id: str | None
-    ts: float  # epoch seconds
-    value: float | None = None  # a rating's value
-
-
-@dataclass(frozen=True, kw_only=True)
-class Activity:
-    total: int
-    last_7d: int
-    last_30d: int
-    engaged: int
-    last_ts: float
 
 
 def _value(kind: str, properties: str | dict[str, Any] | None) -> float | None:
@@ -234,3 +213,19 @@ class EventLog:
     def count(self) -> int:
         with self._engine.connect() as conn:
             return int(conn.scalar(select(func.count()).select_from(events)) or 0)
+
+    def erase(self, user_id: str) -> int:
+        """Delete the user's events and bump the erasure generation, in one transaction, so
+        every process rebuilds what it derived from them (co-visitation, popularity)."""
+        with self._engine.begin() as conn:
+            removed = conn.execute(delete(events).where(events.c.user_id == user_id)).rowcount
+            conn.execute(
+                insert_ignoring_duplicates(self._engine, log_meta),
+                [{"key": "generation", "value": 0}],
+            )
+            conn.execute(
+                update(log_meta)
+                .where(log_meta.c.key == "generation")
+                .values(value=log_meta.c.value + 1)
+            )
+        return int(removed)

@@ -94,6 +94,18 @@ conversation_turns = Table(
     Index("ix_turns_user_session", "user_id", "session_id", "id"),
 )
 
+# The agent's own notes on a user, apart from their traits (which a PUT replaces whole):
+# interests and dislikes said in chat, and the onboarding question awaiting an answer.
+agent_notes = Table(
+    "agent_notes",
+    metadata,
+    Column("user_id", String(128), primary_key=True),
+    Column("interests", JSON, nullable=False),  # redacted phrases, newest first
+    Column("dislikes", JSON, nullable=False),
+    Column("asking", String(32)),
+    Column("updated_at", Float, nullable=False),
+)
+
 vaults = Table(
     "vaults",
     metadata,

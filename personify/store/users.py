@@ -1,4 +1,4 @@
-"""Users' traits, computed profile features, conversations and pseudonym vaults."""
+"""Users' traits, computed profile features and conversations (redacted)."""
 
 from __future__ import annotations
 
@@ -8,18 +8,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, Engine, delete, select, text, update
+from sqlalchemy import Connection, Engine, Table, delete, select, text, update
 
-from personify.store.schema import (
-    consents,
-    conversation_turns,
-    events,
-    log_meta,
-    profiles,
-    users,
-    vaults,
-)
-from personify.store.sql import insert_ignoring_duplicates, upsert
+from personify.store.schema import conversation_turns, events, profiles, users
+from personify.store.sql import upsert
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -156,25 +148,6 @@ class UserStore:
             rows = conn.execute(query).all()
         return [StoredTurn(role=r.role, text=r.text) for r in reversed(rows)]
 
-    # pseudonym vaults -------------------------------------------------------------------
-    def get_vault(self, user_id: str, session_id: str, ttl_s: float) -> dict[str, str]:
-        """The session's pseudonyms; a vault unused for ttl_s is expired and removed."""
-        mine = (vaults.c.user_id == user_id) & (vaults.c.session_id == session_id)
-        with self._engine.begin() as conn:
-            conn.execute(delete(vaults).where(mine & (vaults.c.updated_at < time.time() - ttl_s)))
-            value = conn.scalar(select(vaults.c.entries).where(mine))
-        return dict(value) if value else {}
-
-    def put_vault(self, user_id: str, session_id: str, entries: dict[str, str]) -> None:
-        row = {
-            "user_id": user_id,
-            "session_id": session_id,
-            "entries": entries,
-            "updated_at": time.time(),
-        }
-        with self._engine.begin() as conn:
-            conn.execute(upsert(self._engine, vaults, ["user_id", "session_id"], [row]), [row])
-
     def conversations(self, user_id: str) -> list[dict[str, Any]]:
         """Every session's turns (as stored: redacted), oldest first."""
         query = (
@@ -190,56 +163,16 @@ class UserStore:
                 )
         return [{"session_id": s, "turns": turns} for s, turns in sessions.items()]
 
-    def vaults(self, user_id: str) -> dict[str, dict[str, str]]:
-        """Per session: placeholder -> the user's own value."""
-        query = select(vaults.c.session_id, vaults.c.entries).where(vaults.c.user_id == user_id)
-        with self._engine.connect() as conn:
-            return {s: dict(e) for s, e in conn.execute(query)}
+    # erasure (privacy/erasure.py lists every place a user's data lives) ------------
+    def drop_profile(self, user_id: str) -> int:
+        return self._delete(profiles, user_id)
 
-    # consent -----------------------------------------------------------------------------
-    def get_consent(self, user_id: str) -> dict[str, bool] | None:
-        return self.get_consents([user_id]).get(user_id)
+    def erase_traits(self, user_id: str) -> int:
+        return self._delete(users, user_id)
 
-    def get_consents(self, user_ids: list[str]) -> dict[str, dict[str, bool]]:
-        """Stored choices, for the users who made any."""
-        found: dict[str, dict[str, bool]] = {}
-        for start in range(0, len(user_ids), 500):
-            query = select(consents).where(consents.c.user_id.in_(user_ids[start : start + 500]))
-            with self._engine.connect() as conn:
-                for row in conn.execute(query):
-                    found[row.user_id] = {
-                        "personalization": row.personalization,
-                        "free_text": row.free_text,
-                        "analytics": row.analytics,
-                    }
-        return found
+    def erase_conversations(self, user_id: str) -> int:
+        return self._delete(conversation_turns, user_id)
 
-    def put_consent(self, user_id: str, flags: dict[str, bool]) -> None:
-        row = {"user_id": user_id, **flags, "updated_at": time.time()}
+    def _delete(self, table: Table, user_id: str) -> int:
         with self._engine.begin() as conn:
-            conn.execute(upsert(self._engine, consents, ["user_id"], [row]), [row])
-
-    def drop_profile(self, user_id: str) -> None:
-        with self._engine.begin() as conn:
-            conn.execute(delete(profiles).where(profiles.c.user_id == user_id))
-
-    # erasure -----------------------------------------------------------------------------
-    def erase(self, user_id: str) -> int:
-        """Delete everything SQL holds about the user in one transaction; rows removed."""
-        removed = 0
-        with self._engine.begin() as conn:
-            for table in (events, users, profiles, conversation_turns, vaults, consents):
-                removed += conn.execute(delete(table).where(table.c.user_id == user_id)).rowcount
-            conn.execute(
-                insert_ignoring_duplicates(self._engine, log_meta),
-                [{"key": "generation", "value": 0}],
-            )
-            conn.execute(
-                update(log_meta)
-                .where(log_meta.c.key == "generation")
-                .values(value=log_meta.c.value + 1)
-            )
-        if self._engine.dialect.name == "sqlite":  # old page images in the WAL go too
-            with self._engine.connect() as conn:
-                conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
-        return removed
+            return conn.execute(delete(table).where(table.c.user_id == user_id)).rowcount

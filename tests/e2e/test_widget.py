@@ -14,15 +14,16 @@ import pytest
 from fastapi import FastAPI
 from fastapi.responses import HTMLResponse
 
-from personify.agent.models import ScriptedChatModel
+from personify.agent.testing import ScriptedChatModel
 from personify.api.app import create_app
 from personify.api.auth import user_token
 from personify.demo import load_demo
+from personify.parts import SharedParts
 from personify.privacy.redactor import PresidioRedactor
 from personify.retrieval.embeddings import MiniLMEmbedder
 from personify.service import Personify
 from personify.settings import load_settings
-from personify.tenancy import Tenancy
+from personify.tenancy import MultiTenant
 from tests.servers import serve_in_thread
 
 pytestmark = pytest.mark.slow
@@ -117,7 +118,9 @@ def test_the_widget_with_a_publishable_key_from_another_origin(
     page: Page = browser_page  # type: ignore[assignment]
     admin = "admin-" + "k" * 30
     settings = load_settings(data_dir=tmp_path / "data", admin_key=admin)
-    tenancy = Tenancy(settings, model=scripted, redactor=redactor, embedder=embedder)
+    tenancy = MultiTenant(
+        settings, SharedParts(settings, model=scripted, presidio=redactor, embedder=embedder)
+    )
     scripted.default = "not json"  # deterministic answers: this test is about the browser
     shop = FastAPI()
     tag: dict[str, str] = {}

@@ -9,10 +9,11 @@ import pytest
 from fastapi import FastAPI, Request
 from langchain_core.messages import BaseMessage
 
-from personify.agent.models import ScriptedChatModel
+from personify.agent.testing import ScriptedChatModel
 from personify.cli import main
 from personify.evals.dataset import load_dataset
-from personify.evals.generation import evaluate_generation, plant
+from personify.evals.generation import evaluate_generation
+from personify.evals.planted import plant
 from personify.retrieval.embeddings import MiniLMEmbedder
 from personify.settings import load_settings
 from tests.evals.synthetic import write_dataset
@@ -48,14 +49,19 @@ def test_scripted_model_figures(dataset, tmp_path: Path, embedder: MiniLMEmbedde
         model=model,
         embedder=embedder,
     )
-    got = report["results"]["generation"]
-    assert got["calls"] == 9  # onboarding and two chat turns for each of 3 users
-    assert got["named_items"] > 0
-    assert 0 < got["hallucinated_item_rate"] < 1  # the invented id, counted in raw replies
-    assert got["hallucinated_item_rate_shown"] == 0.0  # and never shown to the user
-    assert got["pii_leak_rate"] == 0.0
-    assert got["latency_ms_p50"] > 0 and got["tokens_in"] > 0 and got["tokens_out"] > 0
-    assert "skipped" in got["judge"]
+    got = report.results
+    assert got.calls == 9  # onboarding and two chat turns for each of 3 users
+    assert got.named_items > 0
+    assert 0 < got.hallucinated_item_rate < 1  # the invented id, counted in raw replies
+    assert got.hallucinated_item_rate_shown == 0.0  # and never shown to the user
+    assert got.pii_leak_rate == 0.0
+    assert got.latency_ms_p50 > 0 and got.tokens_in > 0 and got.tokens_out > 0
+    assert got.judge is None
+    written = report.to_json()["results"]["generation"]
+    assert "skipped" in written["judge"]
+    assert (
+        written["by_kind"]["chat"]["calls"] == 6 and "fallback_rate" in written["by_kind"]["chat"]
+    )
     sent = "\n".join(str(m.content) for ms in model.history for m in ms)
     assert plant(0).email not in sent and plant(0).name not in sent
     assert "<EMAIL_ADDRESS" in sent or "<PERSON" in sent  # the planted values were replaced
@@ -70,8 +76,8 @@ class Transparent:
     def redact(self, text: str, vault: object) -> str:
         return text
 
-    def allow(self, terms: object) -> None:
-        return None
+    def scoped(self, allowed: object) -> "Transparent":
+        return self
 
 
 def test_a_leak_is_detected(dataset, tmp_path: Path, embedder: MiniLMEmbedder) -> None:
@@ -83,7 +89,7 @@ def test_a_leak_is_detected(dataset, tmp_path: Path, embedder: MiniLMEmbedder) -
         embedder=embedder,
         redactor=Transparent(),
     )
-    assert report["results"]["generation"]["pii_leak_rate"] == 1.0
+    assert report.results.pii_leak_rate == 1.0
 
 
 @pytest.mark.slow
@@ -165,9 +171,10 @@ def test_a_configured_judge_grades_every_answer(
             model=ScriptedChatModel(default=reply),
             embedder=embedder,
         )
-    judge = report["results"]["generation"]["judge"]
-    assert judge["scored"] + judge["unparseable"] == 6 == len(received)
-    assert judge["unparseable"] == 2
-    assert (judge["relevance"], judge["tone"], judge["specificity"]) == (4.0, 5.0, 3.0)
+    judge = report.results.judge
+    assert judge is not None
+    assert judge.scored + judge.unparseable == 6 == len(received)
+    assert judge.unparseable == 2
+    assert (judge.relevance, judge.tone, judge.specificity) == (4.0, 5.0, 3.0)
     sent = json.dumps(received)
     assert plant(0).email not in sent and plant(1).phone not in sent  # the judge sees no PII

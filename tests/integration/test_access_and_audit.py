@@ -7,7 +7,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from personify.agent.models import ScriptedChatModel
+from personify.agent.testing import ScriptedChatModel
 from personify.service import Personify
 from personify.store.schema import audit_log
 
@@ -66,7 +66,7 @@ def test_model_calls_and_erasures_are_audited_without_pii(
     dump = json.dumps(rows)
     for value in [*PLANTED.values(), "oksana"]:
         assert value not in dump
-    mine = demo.store.audit.for_user("oksana")
+    mine = demo.audit.for_user("oksana")
     assert [r.kind for r in mine] == ["model_call", "model_call", "erasure"]
     onboarding, chat, erasure = mine
     assert onboarding.template == "onboarding.v1" and chat.template == "chat.v1"
@@ -75,9 +75,7 @@ def test_model_calls_and_erasures_are_audited_without_pii(
         onboarding.entities.get("PERSON", 0) >= 1 and onboarding.entities.get("PHONE_NUMBER") == 1
     )
     assert erasure.entities["rows_removed"] > 0
-    assert (
-        erasure.subject == demo.store.audit.subject("oksana") != demo.store.audit.subject("other")
-    )
+    assert erasure.subject == demo.audit.subject("oksana") != demo.audit.subject("other")
 
 
 def test_logs_hold_no_pii(

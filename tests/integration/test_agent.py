@@ -2,8 +2,9 @@
 
 import json
 
-from personify.agent.models import ScriptedChatModel
-from personify.errors import ProviderError
+from personify.agent.testing import ScriptedChatModel
+from personify.domain import Done, Replace, TokenDelta
+from personify.errors import ProviderError, ProviderTimeout
 from personify.service import Personify
 
 
@@ -16,7 +17,7 @@ def plan_reply(
 
 
 def test_a_valid_model_answer_is_used(demo: Personify, scripted: ScriptedChatModel) -> None:
-    top = [c.item.id for c in demo.recommend("sam", 8)]
+    top = [c.item.id for c in demo.recommend("sam", 8).items]
     scripted.enqueue(plan_reply(top[0], top[1]))
     plan = demo.onboard("sam")
     assert plan.provenance.fallback is None
@@ -40,9 +41,7 @@ def test_an_item_outside_the_candidates_falls_back(
 
 
 def test_model_errors_and_garbage_fall_back(demo: Personify, scripted: ScriptedChatModel) -> None:
-    scripted.enqueue(
-        ProviderError("down"), ProviderError("slow", field="timeout"), "lol", plan_reply()
-    )
+    scripted.enqueue(ProviderError("down"), ProviderTimeout("slow"), "lol", plan_reply())
     reasons = [demo.onboard("marco").provenance.fallback for _ in range(4)]
     assert reasons == ["model_error", "timeout", "invalid_output", "invalid_output"]
 
@@ -69,13 +68,12 @@ def test_an_ungrounded_chat_answer_falls_back_to_real_items(
 ) -> None:
     scripted.enqueue("I am just a humble assistant and cannot help with tools at all, sorry.")
     events = list(demo.chat_events("marco", "s2", "What should I use?"))
-    kinds = [e.kind for e in events]
-    assert kinds[-1] == "done" and "replace" in kinds  # streamed text is taken back
-    done = events[-1].data
-    assert done["provenance"]["fallback"] == "ungrounded"
-    assert done["cards"] and {c["item_id"] for c in done["cards"]} <= set(
-        done["provenance"]["candidates"]
-    )
+    assert any(isinstance(e, Replace) for e in events)  # streamed text is taken back
+    done = events[-1]
+    assert isinstance(done, Done)
+    assert done.turn.provenance.fallback == "ungrounded"
+    assert done.turn.cards
+    assert {c.item_id for c in done.turn.cards} <= set(done.turn.provenance.candidates)
 
 
 def test_chat_streams_in_pieces_and_remembers_the_conversation(
@@ -89,7 +87,7 @@ def test_chat_streams_in_pieces_and_remembers_the_conversation(
     )
     scripted.enqueue(answer, answer)
     events = list(demo.chat_events("sam", "s3", "How do I watch SLAs?"))
-    tokens = [e.data["text"] for e in events if e.kind == "token"]
+    tokens = [e.text for e in events if isinstance(e, TokenDelta)]
     assert len(tokens) > 1
     assert "".join(tokens) == "Start with the Zendesk Integration, then watch your queues."
     demo.chat("sam", "s3", "And then?")

@@ -5,7 +5,7 @@ import json
 import pytest
 from fastapi.testclient import TestClient
 
-from personify.agent.models import ScriptedChatModel
+from personify.agent.testing import ScriptedChatModel
 from personify.service import Personify
 
 
@@ -152,7 +152,7 @@ def test_users_traits_recommendations_and_404s(client: TestClient) -> None:
 
 
 def test_onboarding(client: TestClient, scripted: ScriptedChatModel) -> None:
-    scripted.enqueue("not json at all")
+    scripted.enqueue("not json at all", "not json at all")  # both onboardings fall back
     body = client.post("/v1/users/dana/onboarding", json={"goal": "watch late loads"}).json()
     assert {"message", "items", "provenance"} <= set(body) and body["personalized"] is True
     assert set(body["provenance"]) == {"model", "template", "fallback", "candidates", "redacted"}
@@ -209,7 +209,7 @@ def test_delete_user_removes_everything(
     assert demo.store.users.get_traits("dana") is None
     assert demo.store.users.get_profile("dana") is None
     assert demo.store.users.recent_turns("dana", "d") == []
-    assert demo.store.users.get_vault("dana", "d", 3600) == {}
+    assert demo.vaults.of_user("dana") == {}
     assert demo.vectors.profile_vector("dana") is None
     assert client.get("/v1/users/dana/profile").status_code == 404
     assert client.delete("/v1/users/dana").status_code == 404

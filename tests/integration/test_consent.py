@@ -3,7 +3,7 @@ kept only as anonymous counts; without free-text consent those traits are not us
 
 from fastapi.testclient import TestClient
 
-from personify.agent.models import ScriptedChatModel
+from personify.agent.testing import ScriptedChatModel
 from personify.service import Personify
 from personify.store.events import ANONYMOUS
 
@@ -80,5 +80,5 @@ def test_without_free_text_consent_those_traits_stay_out(
     prompts = " ".join(str(m.content) for call in scripted.history for m in call)
     assert "Data engineering lead" in prompts  # structured traits are still used
     assert "look after our Snowflake warehouse" not in prompts  # the free-text `about`
-    assert "chat_dislikes" not in (demo.profile("dana").traits.model_extra or {})  # nothing learned
+    assert demo.store.notes.get("dana").dislikes == []  # nothing learned
     assert client.get("/v1/users/ghost/consent").status_code == 404

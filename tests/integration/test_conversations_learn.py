@@ -1,6 +1,6 @@
 """What a user says in chat changes their next recommendations."""
 
-from personify.agent.models import ScriptedChatModel
+from personify.agent.testing import ScriptedChatModel
 from personify.domain import Candidate
 from personify.service import Personify
 
@@ -12,17 +12,17 @@ def tagged(ranked: list[Candidate], tag: str) -> int:
 def test_stated_dislikes_and_interests_change_the_ranking(
     demo: Personify, scripted: ScriptedChatModel
 ) -> None:
-    before = demo.recommend("marco", 6)
+    before = demo.recommend("marco", 6).items
     scripted.enqueue("Understood. The [[feat-sql-editor]] is a good place for a data team.")
     demo.chat("marco", "s", "I don't care about marketing, I run the data team")
-    after = demo.recommend("marco", 6)
+    after = demo.recommend("marco", 6).items
     print("before:", [c.item.id for c in before])  # noqa: T201  (shown with pytest -s)
     print("after: ", [c.item.id for c in after])  # noqa: T201
     assert tagged(before, "marketing") >= 2
     assert tagged(after, "marketing") == 0
     assert tagged(after, "data") > tagged(before, "data")
-    traits = demo.profile("marco").traits.model_extra or {}
-    assert traits["chat_dislikes"] == ["marketing"] and traits["chat_interests"] == ["data team"]
+    notes = demo.profile("marco").notes
+    assert notes.dislikes == ["marketing"] and notes.interests == ["data team"]
 
 
 def test_changing_your_mind_moves_a_phrase_between_lists(
@@ -31,15 +31,15 @@ def test_changing_your_mind_moves_a_phrase_between_lists(
     scripted.enqueue("Noted, see [[feat-funnels]].", "Noted, see [[feat-funnels]].")
     demo.chat("sam", "s", "I'm not interested in billing.")
     demo.chat("sam", "s", "Actually I'm interested in billing.")
-    traits = demo.profile("sam").traits.model_extra or {}
-    assert traits["chat_interests"] == ["billing"] and traits["chat_dislikes"] == []
+    notes = demo.profile("sam").notes
+    assert notes.interests == ["billing"] and notes.dislikes == []
 
 
 def test_private_details_never_become_signals(demo: Personify, scripted: ScriptedChatModel) -> None:
     scripted.enqueue("Hello! Try [[int-zendesk]].")
     demo.chat("sam", "p", "I work with Jonas Eriksson on tickets")
-    traits = demo.profile("sam").traits.model_extra or {}
-    assert all("Jonas" not in s and "Eriksson" not in s for s in traits.get("chat_interests", []))
+    interests = demo.profile("sam").notes.interests
+    assert all("Jonas" not in s and "Eriksson" not in s for s in interests)
 
 
 def test_the_next_answer_knows_about_a_card_click(
@@ -56,4 +56,18 @@ def test_the_next_answer_knows_about_a_card_click(
     demo.chat("sam", "k", "What next?")
     prompt = str(scripted.history[-1][0].content)
     assert "recently opened: Support SLA Dashboard" in prompt
-    assert "tpl-support-sla" not in [c.item.id for c in demo.recommend("sam", 10)]  # seen now
+    assert "tpl-support-sla" not in [c.item.id for c in demo.recommend("sam", 10).items]
+
+
+def test_replacing_the_traits_keeps_what_chat_learned(
+    demo: Personify, scripted: ScriptedChatModel
+) -> None:
+    """PUT /v1/users/{id} replaces the traits the integrator sets; what the user said in
+    chat is the agent's own note and outlives it."""
+    scripted.enqueue("Understood. The [[feat-sql-editor]] is a good place for a data team.")
+    demo.chat("marco", "s", "I don't care about marketing, I run the data team")
+    demo.put_traits("marco", {"role": "Data lead"})
+    profile = demo.profile("marco")
+    assert profile.traits.role == "Data lead"
+    assert profile.notes.dislikes == ["marketing"] and profile.notes.interests == ["data team"]
+    assert tagged(demo.recommend("marco", 6).items, "marketing") == 0

@@ -2,7 +2,7 @@
 
 from fastapi.testclient import TestClient
 
-from personify.agent.models import ScriptedChatModel
+from personify.agent.testing import ScriptedChatModel
 
 
 def say(client: TestClient, text: str) -> dict:

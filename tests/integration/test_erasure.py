@@ -9,7 +9,7 @@ from pathlib import Path
 from fastapi.testclient import TestClient
 from sqlalchemy import MetaData, select
 
-from personify.agent.models import ScriptedChatModel
+from personify.agent.testing import ScriptedChatModel
 from personify.service import Personify
 
 USER = "zq7-erasable-user"
@@ -93,6 +93,22 @@ def test_erasure_leaves_no_trace(
     assert MARKER not in dump and USER not in dump
     assert demo.vectors.profile_vector(USER) is None
     assert client.get(f"/v1/users/{USER}/data").status_code == 404
-    assert [r.kind for r in demo.store.audit.for_user(USER)][
-        -1
-    ] == "erasure"  # proof, without the id
+    assert [r.kind for r in demo.audit.for_user(USER)][-1] == "erasure"  # proof, without the id
+
+
+def test_every_place_a_users_data_lives_is_emptied(
+    demo: Personify, scripted: ScriptedChatModel
+) -> None:
+    """Read from the one registry erasure uses (privacy/erasure.py): a store added there
+    later is checked here too, with nothing to change in this test."""
+    scripted.default = "Try [[feat-dashboards]] for that."
+    demo.put_traits(USER, {"role": "Analyst", "name": "Ana Lund"})
+    demo.add_events([{"event_id": "x-1", "user_id": USER, "type": "use", "item_id": "feat-alerts"}])
+    demo.set_consent(USER, {"analytics": False})
+    demo.chat(USER, "s", "I am Ana Lund and I don't care about marketing")
+    never_seen = demo.user_data.export("nobody-ever")
+    held = demo.user_data.export(USER)
+    kept = {"model_calls"}  # pseudonymous proof of what was sent: kept on purpose
+    assert all(held[name] != never_seen[name] for name in held if name not in kept)
+    demo.delete_user(USER)
+    assert demo.user_data.export(USER) | {"model_calls": None} == never_seen | {"model_calls": None}

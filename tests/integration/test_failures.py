@@ -16,9 +16,10 @@ from fastapi.responses import PlainTextResponse
 from fastapi.testclient import TestClient
 from sqlalchemy.engine import make_url
 
-from personify.agent.models import ScriptedChatModel
+from personify.agent.testing import ScriptedChatModel
 from personify.api.app import create_app
 from personify.demo import load_demo
+from personify.parts import SharedParts
 from personify.privacy.redactor import PresidioRedactor
 from personify.retrieval.embeddings import MiniLMEmbedder
 from personify.service import Personify
@@ -64,7 +65,7 @@ def test_a_failing_model_server_gives_the_deterministic_answer(
         openai_model="any",
         llm_timeout_s=TIMEOUT_S,
     ).check()
-    service = Personify(settings, redactor=redactor, embedder=embedder)
+    service = Personify(settings, SharedParts(settings, presidio=redactor, embedder=embedder))
     load_demo(service)
     with TestClient(create_app(service)) as http:
         started = time.monotonic()
@@ -74,7 +75,7 @@ def test_a_failing_model_server_gives_the_deterministic_answer(
         )
         elapsed = time.monotonic() - started
     assert plan.status_code == chat.status_code == 200
-    expected = "timeout" if mode == "slow" else ("invalid_output", "model_error")
+    expected = ("timeout",) if mode == "slow" else ("invalid_output", "model_error")
     for body in (plan.json(), chat.json()):
         assert body["provenance"]["fallback"] in expected
         assert body["message"] and body["provenance"]["candidates"]
@@ -95,7 +96,9 @@ def test_a_dead_chroma_server_degrades_to_popular_items_or_a_503(
     which must reach the profile vectors, get a 503 with Retry-After."""
     with chroma_server(tmp_path / "chroma") as url:
         settings = load_settings(data_dir=tmp_path / "data", chroma_url=url).check()
-        service = Personify(settings, redactor=redactor, embedder=embedder, model=scripted)
+        service = Personify(
+            settings, SharedParts(settings, model=scripted, presidio=redactor, embedder=embedder)
+        )
         load_demo(service)
         http = TestClient(create_app(service))
         http.__enter__()
@@ -109,6 +112,7 @@ def test_a_dead_chroma_server_degrades_to_popular_items_or_a_503(
     assert body["items"] and all(i["sources"] == ["popular"] for i in body["items"])
     seen = {e.item_id for e in service.store.events.for_user("dana")}
     assert not seen & {i["item_id"] for i in body["items"]}  # still nothing already used
+    scripted.enqueue("not json")  # the plan falls back to the deterministic template
     plan = http.post("/v1/users/dana/onboarding", json={})
     assert plan.status_code == 200 and not plan.json()["personalized"]
     for answer in (
@@ -136,7 +140,9 @@ def test_a_dead_database_is_a_503_and_recovers(
     proxy.start()
     through_proxy = real.set(port=proxy.port).render_as_string(hide_password=False)
     settings = load_settings(data_dir=tmp_path / "data", database_url=through_proxy).check()
-    service = Personify(settings, redactor=redactor, embedder=embedder, model=scripted)
+    service = Personify(
+        settings, SharedParts(settings, model=scripted, presidio=redactor, embedder=embedder)
+    )
     load_demo(service)
     event = {"event_id": "db-1", "user_id": "dana", "type": "view", "item_id": "int-jira"}
     try:

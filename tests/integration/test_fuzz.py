@@ -16,14 +16,15 @@ from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
-from personify.agent.models import ScriptedChatModel
+from personify.agent.testing import ScriptedChatModel
 from personify.api.app import create_app
 from personify.demo import load_demo
+from personify.parts import SharedParts
 from personify.privacy.redactor import PresidioRedactor
 from personify.retrieval.embeddings import MiniLMEmbedder
 from personify.service import Personify
 from personify.settings import load_settings
-from personify.tenancy import Tenancy
+from personify.tenancy import MultiTenant
 
 EXAMPLES = 25  # per operation: bounded, so the suite stays quick
 
@@ -41,20 +42,23 @@ def api(
     """The schema and the headers to send: no auth (single tenant), or a tenant's secret
     key (tenants on; the admin-only routes then answer 403, as documented)."""
     data = tmp_path_factory.mktemp("fuzz") / "data"
-    model = ScriptedChatModel()
+    model = ScriptedChatModel(default="")  # about the API's contract: every answer falls back
     if request.param == "single":
+        settings = load_settings(data_dir=data)
         service = Personify(
-            load_settings(data_dir=data), model=model, redactor=redactor, embedder=embedder
+            settings, SharedParts(settings, model=model, presidio=redactor, embedder=embedder)
         )
         load_demo(service)
-        target: Personify | Tenancy = service
+        target: Personify | MultiTenant = service
     else:
         settings = load_settings(data_dir=data, admin_key=ADMIN)
-        target = Tenancy(settings, model=model, redactor=redactor, embedder=embedder)
+        target = MultiTenant(
+            settings, SharedParts(settings, model=model, presidio=redactor, embedder=embedder)
+        )
     app = create_app(target)
     with TestClient(app) as client:  # runs start-up; schemathesis then calls the same app
         headers: dict[str, str] = {}
-        if isinstance(target, Tenancy):
+        if isinstance(target, MultiTenant):
             made = client.post(
                 "/v1/tenants", json={"name": "fuzz"}, headers={"Authorization": f"Bearer {ADMIN}"}
             ).json()

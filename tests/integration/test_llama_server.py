@@ -11,9 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from personify.agent.models import RecordingChatModel
 from personify.agent.openai_compat import OpenAICompatibleModel
+from personify.agent.testing import RecordingChatModel
 from personify.demo import load_demo, personas
+from personify.parts import SharedParts
 from personify.privacy.redactor import PresidioRedactor
 from personify.retrieval.embeddings import MiniLMEmbedder
 from personify.service import Personify
@@ -55,7 +56,9 @@ def test_onboarding_and_chat_through_llama_cpp_server(
         llm_timeout_s=120,
     ).check()
     recorder = RecordingChatModel(OpenAICompatibleModel.from_settings(settings))
-    app = Personify(settings, model=recorder, redactor=redactor, embedder=embedder)
+    app = Personify(
+        settings, SharedParts(settings, model=recorder, presidio=redactor, embedder=embedder)
+    )
     try:
         load_demo(app)
         for persona in personas():

@@ -6,8 +6,10 @@ from collections.abc import Iterator
 import pytest
 
 from personify.agent.local import LocalLlamaModel
-from personify.agent.models import RecordingChatModel
+from personify.agent.testing import RecordingChatModel
 from personify.demo import load_demo, personas
+from personify.domain import Done, TokenDelta
+from personify.parts import SharedParts
 from personify.privacy.redactor import PresidioRedactor
 from personify.retrieval.embeddings import MiniLMEmbedder
 from personify.service import Personify
@@ -30,7 +32,9 @@ def real(
     local_model: LocalLlamaModel,
 ) -> Iterator[tuple[Personify, RecordingChatModel]]:
     recorder = RecordingChatModel(local_model)
-    app = Personify(settings, model=recorder, redactor=redactor, embedder=embedder)
+    app = Personify(
+        settings, SharedParts(settings, model=recorder, presidio=redactor, embedder=embedder)
+    )
     load_demo(app)
     yield app, recorder
     app.close()
@@ -62,8 +66,8 @@ def test_chat_with_the_local_model_streams_token_by_token(
 ) -> None:
     app, _ = real
     events = list(app.chat_events("sam", "live", "How can I keep an eye on support SLAs?"))
-    assert sum(1 for e in events if e.kind == "token") > 1
-    done = events[-1].data
-    assert events[-1].kind == "done"
-    assert done["cards"]
-    assert {c["item_id"] for c in done["cards"]} <= set(done["provenance"]["candidates"])
+    assert sum(1 for e in events if isinstance(e, TokenDelta)) > 1
+    done = events[-1]
+    assert isinstance(done, Done)
+    assert done.turn.cards
+    assert {c.item_id for c in done.turn.cards} <= set(done.turn.provenance.candidates)

@@ -14,9 +14,10 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import create_engine, inspect, select, text
 
-from personify.store import migrations
+from personify.domain import AgentNotes
+from personify.store import Store, migrations
 from personify.store.database import make_engine
-from personify.store.schema import events, metadata
+from personify.store.schema import events, metadata, users
 
 
 def schema_differences(url: str) -> list[object]:
@@ -63,6 +64,34 @@ def test_a_database_from_before_migrations_is_stamped_and_upgraded(tmp_path: Pat
     with engine.connect() as conn:  # the old row survived and counts as folded
         assert conn.execute(select(events.c.event_id, events.c.folded)).all() == [("e1", True)]
     engine.dispose()
+
+
+def test_the_agents_notes_move_out_of_the_traits(tmp_path: Path) -> None:
+    """Revision 0003: what chat learned and the pending onboarding question, once kept in
+    the traits (where a PUT of new traits erased them), move to agent_notes."""
+    url = f"sqlite:///{tmp_path / 'notes.db'}"
+    old = create_engine(url)
+    traits = {"role": "Analyst", "chat_interests": ["data team"], "elicit_asked": "goal"}
+    with old.connect() as conn:
+        command.upgrade(migrations.config(conn), "0002")
+        conn.execute(
+            users.insert(),
+            [
+                {"user_id": "dana", "traits": traits, "updated_at": 1.0},
+                {"user_id": "sam", "traits": {"role": "Support"}, "updated_at": 1.0},
+            ],
+        )
+        conn.commit()
+    old.dispose()
+
+    store = Store.open(url)  # migrates to the newest revision
+    try:
+        assert store.users.get_traits("dana") == {"role": "Analyst"}
+        assert store.notes.get("dana") == AgentNotes(interests=["data team"], asking="goal")
+        assert store.users.get_traits("sam") == {"role": "Support"}
+        assert store.notes.get_many(["sam"]) == {}
+    finally:
+        store.close()
 
 
 def start_together(url: str, workers: int = 4) -> list[BaseException]:

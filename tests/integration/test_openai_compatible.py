@@ -1,6 +1,7 @@
 """PERSONIFY_LLM_PROVIDER=openai against real HTTP servers on loopback that speak the
 OpenAI chat API: one honours structured output, one ignores it and answers in plain text,
-one rejects response_format outright. Grounding and redaction hold for all three."""
+one rejects response_format outright (run with PERSONIFY_OPENAI_JSON_SCHEMA=false).
+Grounding and redaction hold for all three."""
 
 from __future__ import annotations
 
@@ -12,9 +13,13 @@ from typing import Any
 import pytest
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, StreamingResponse
+from langchain_core.messages import HumanMessage
 from pydantic import SecretStr
 
+from personify.agent.openai_compat import OpenAICompatibleModel
 from personify.demo import load_demo
+from personify.errors import ProviderError
+from personify.parts import SharedParts
 from personify.privacy.redactor import PresidioRedactor
 from personify.retrieval.embeddings import MiniLMEmbedder
 from personify.service import Personify
@@ -90,23 +95,31 @@ def chat_server(mode: str, received: list[dict[str, Any]]) -> FastAPI:
     return app
 
 
-def openai_settings(base: Settings, url: str) -> Settings:
+def openai_settings(base: Settings, url: str, *, json_schema: bool = True) -> Settings:
     changes = {
         "llm_provider": "openai",
         "openai_base_url": f"{url}/v1",
         "openai_model": "tiny",
         "openai_api_key": SecretStr("sk-test"),
+        "openai_json_schema": json_schema,
     }
     return base.model_copy(update=changes).check()
 
 
-@pytest.mark.parametrize("mode", ["json", "plain", "strict"])
+@pytest.mark.parametrize(
+    ("mode", "json_schema"), [("json", True), ("plain", True), ("strict", False)]
+)
 def test_openai_compatible_servers(
-    mode: str, settings: Settings, embedder: MiniLMEmbedder, redactor: PresidioRedactor
+    mode: str,
+    json_schema: bool,
+    settings: Settings,
+    embedder: MiniLMEmbedder,
+    redactor: PresidioRedactor,
 ) -> None:
     received: list[dict[str, Any]] = []
     with serve_in_thread(chat_server(mode, received)) as url:
-        app = Personify(openai_settings(settings, url), redactor=redactor, embedder=embedder)
+        configured = openai_settings(settings, url, json_schema=json_schema)
+        app = Personify(configured, SharedParts(configured, presidio=redactor, embedder=embedder))
         try:
             load_demo(app)
             plan = app.onboard("sam", goal="Reach me at sam.okafor@example.com")
@@ -125,6 +138,26 @@ def test_openai_compatible_servers(
         assert [c.item_id for c in turn.cards] == ["int-zendesk"]  # named by title in plain text
     sent = json.dumps(received)
     assert "Sam Okafor" not in sent and "sam.okafor@example.com" not in sent
-    if mode == "strict":
-        assert any("response_format" in r for r in received)
-        assert "response_format" not in received[-1]  # retried without it
+    if not json_schema:
+        assert received and not any("response_format" in r for r in received)
+
+
+def test_a_server_rejecting_structured_output_names_the_setting(settings: Settings) -> None:
+    """With PERSONIFY_OPENAI_JSON_SCHEMA on, a server that rejects response_format is a
+    ProviderError saying to turn the setting off (the agent then answers from its
+    fallback); calls without a schema still work."""
+    received: list[dict[str, Any]] = []
+    schema = {"type": "object", "properties": {"message": {"type": "string"}}}
+    messages = [HumanMessage("How do I watch my ticket queue?")]
+    with serve_in_thread(chat_server("strict", received)) as url:
+        model = OpenAICompatibleModel.from_settings(openai_settings(settings, url))
+        with pytest.raises(ProviderError) as complete_err:
+            model.complete(messages, json_schema=schema)
+        with pytest.raises(ProviderError) as stream_err:
+            list(model.stream(messages, json_schema=schema))
+        plain = model.complete(messages)
+    for err in (complete_err, stream_err):
+        assert err.value.field == "PERSONIFY_OPENAI_JSON_SCHEMA"
+        assert "set PERSONIFY_OPENAI_JSON_SCHEMA=false" in err.value.message
+    assert "Zendesk" in plain.text
+    assert ["response_format" in r for r in received] == [True, True, False]  # no retry

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 import openai
 import pytest
 
-from personify.agent.models import ScriptedChatModel
+from personify.agent.testing import ScriptedChatModel
 from personify.api.app import create_app
 from personify.service import Personify
 from tests.servers import serve_in_thread

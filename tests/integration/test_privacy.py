@@ -2,7 +2,7 @@
 
 import json
 
-from personify.agent.models import ScriptedChatModel
+from personify.agent.testing import ScriptedChatModel
 from personify.service import Personify
 
 PII = {

@@ -5,8 +5,9 @@ PII from the messages reaches the model."""
 import pytest
 
 from personify.agent.local import LocalLlamaModel
-from personify.agent.models import RecordingChatModel
+from personify.agent.testing import RecordingChatModel
 from personify.demo import load_demo
+from personify.parts import SharedParts
 from personify.privacy.redactor import PresidioRedactor
 from personify.retrieval.embeddings import MiniLMEmbedder
 from personify.service import Personify
@@ -67,7 +68,9 @@ def test_hostile_messages_leave_every_guarantee_intact(
 ) -> None:
     assert len(HOSTILE) >= 30
     recorder = RecordingChatModel(local_model)
-    app = Personify(settings, model=recorder, redactor=redactor, embedder=embedder)
+    app = Personify(
+        settings, SharedParts(settings, model=recorder, presidio=redactor, embedder=embedder)
+    )
     try:
         load_demo(app)
         app.put_traits(

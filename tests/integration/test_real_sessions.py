@@ -50,6 +50,6 @@ def test_real_sessions_ingest_and_rank(service: Personify, sessions: list[dict])
     profile = service.profile(f"s{busiest['session']}")
     assert profile.features.events_total == len(busiest["events"])
     assert 0 < profile.features.engagement_ratio <= 1  # carts and orders count as engaged
-    ranked = service.recommend(f"s{busiest['session']}", 10)
+    ranked = service.recommend(f"s{busiest['session']}", 10).items
     seen = {str(e["aid"]) for e in busiest["events"]}
     assert len(ranked) == 10 and not seen & {c.item.id for c in ranked}

@@ -8,7 +8,7 @@ from personify.service import Personify
 
 def test_recommendations_skip_seen_and_unavailable_items_and_give_reasons(demo: Personify) -> None:
     seen = {e.item_id for e in demo.store.events.for_user("dana")}
-    ranked = demo.recommend("dana", 20)
+    ranked = demo.recommend("dana", 20).items
     ids = [c.item.id for c in ranked]
     assert len(ids) == 20 == len(set(ids))
     assert not seen & set(ids)
@@ -18,7 +18,7 @@ def test_recommendations_skip_seen_and_unavailable_items_and_give_reasons(demo: 
 
 
 def test_a_cold_start_user_is_served_from_traits(demo: Personify) -> None:
-    ranked = demo.recommend("sam", 5)  # no events: traits and popularity
+    ranked = demo.recommend("sam", 5).items  # no events: traits and popularity
     assert demo.profile("sam").cold_start
     top = [c.item.id for c in ranked[:3]]
     support = {"int-zendesk", "tpl-support-sla", "guide-support-metrics", "feat-ticket-insights"}
@@ -26,13 +26,13 @@ def test_a_cold_start_user_is_served_from_traits(demo: Personify) -> None:
 
 
 def test_personas_get_different_lists(demo: Personify) -> None:
-    dana = [c.item.id for c in demo.recommend("dana", 5)]
-    marco = [c.item.id for c in demo.recommend("marco", 5)]
+    dana = [c.item.id for c in demo.recommend("dana", 5).items]
+    marco = [c.item.id for c in demo.recommend("marco", 5).items]
     assert len(set(dana) & set(marco)) <= 2
 
 
 def test_the_category_filter_holds(demo: Personify) -> None:
-    ranked = demo.recommend("marco", 5, category="guide")
+    ranked = demo.recommend("marco", 5, category="guide").items
     assert ranked and all(c.item.category == "guide" for c in ranked)
 
 
@@ -50,7 +50,7 @@ def test_co_visitation_finds_what_others_used_next(demo: Personify) -> None:
             ]
         )
     demo.add_events([{"event_id": "me-a", "user_id": "me", "type": "use", "item_id": "int-jira"}])
-    ranked = demo.recommend("me", 5)
+    ranked = demo.recommend("me", 5).items
     found = {c.item.id: c for c in ranked}
     assert "tpl-engineering-health" in found
     assert "covisit" in found["tpl-engineering-health"].sources

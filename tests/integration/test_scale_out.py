@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from personify.demo import load_demo
+from personify.parts import SharedParts
 from personify.privacy.redactor import PresidioRedactor
 from personify.retrieval.embeddings import MiniLMEmbedder
 from personify.service import Personify
@@ -19,23 +20,23 @@ pytestmark = pytest.mark.slow
 
 
 def exercise(settings: Settings, embedder: MiniLMEmbedder, redactor: PresidioRedactor) -> None:
-    app = Personify(settings, redactor=redactor, embedder=embedder)
+    app = Personify(settings, SharedParts(settings, presidio=redactor, embedder=embedder))
     try:
         assert load_demo(app)
         batch = [{"event_id": "x1", "user_id": "zoe", "type": "use", "item_id": "int-jira"}]
         assert app.add_events(batch).accepted == 1
         assert app.add_events(batch).duplicates == 1
-        ranked = app.recommend("sam", 5)
+        ranked = app.recommend("sam", 5).items
         assert {"int-zendesk", "tpl-support-sla", "guide-support-metrics"} & {
             c.item.id for c in ranked[:3]
         }
-        assert "int-jira" not in {c.item.id for c in app.recommend("zoe", 10)}
+        assert "int-jira" not in {c.item.id for c in app.recommend("zoe", 10).items}
         app.delete_user("zoe")
         assert app.vectors.profile_vector("zoe") is None
     finally:
         app.close()
     reopened = Personify(
-        settings, redactor=redactor, embedder=embedder
+        settings, SharedParts(settings, presidio=redactor, embedder=embedder)
     )  # state outlives the process
     try:
         assert reopened.store.catalog.count() == 64 and reopened.vectors.count_items() == 64
@@ -68,7 +69,7 @@ def test_a_dead_chroma_server_is_a_clear_start_up_error(
 
     settings = load_settings(data_dir=tmp_path, chroma_url=f"http://127.0.0.1:{free_port()}")
     with pytest.raises(ConfigError) as err:
-        Personify(settings, embedder=embedder)
+        Personify(settings, SharedParts(settings, embedder=embedder))
     assert err.value.field == "PERSONIFY_CHROMA_URL"
 
 
@@ -83,8 +84,8 @@ def test_tenants_on_postgresql_and_a_chroma_server(
     drops both."""
     import chromadb
 
-    from personify.agent.models import ScriptedChatModel
-    from personify.tenancy import Tenancy
+    from personify.agent.testing import ScriptedChatModel
+    from personify.tenancy import MultiTenant
 
     settings = load_settings(
         data_dir=tmp_path / "data",
@@ -92,7 +93,10 @@ def test_tenants_on_postgresql_and_a_chroma_server(
         chroma_url=chroma_url,
         admin_key="a" * 32,
     ).check()
-    tenancy = Tenancy(settings, model=ScriptedChatModel(), redactor=redactor, embedder=embedder)
+    tenancy = MultiTenant(
+        settings,
+        SharedParts(settings, model=ScriptedChatModel(), presidio=redactor, embedder=embedder),
+    )
     try:
         a = tenancy.create("acme", []).tenant.tenant_id
         b = tenancy.create("globex", []).tenant.tenant_id
@@ -130,9 +134,11 @@ def test_tenants_on_postgresql_and_a_chroma_server(
         assert tenancy.service(b).vectors.count_items() == 1
 
         # a crash after b's keys went but before its stores did: the next start sweeps them
-        assert tenancy.registry is not None
         tenancy.registry.remove(b)
-        Tenancy(settings, model=ScriptedChatModel(), redactor=redactor, embedder=embedder).close()
+        MultiTenant(
+            settings,
+            SharedParts(settings, model=ScriptedChatModel(), presidio=redactor, embedder=embedder),
+        ).close()
         engine = create_engine(postgres_url)
         with engine.connect() as conn:
             assert f"personify_{b}" not in {row[0] for row in conn.execute(text(schemas))}

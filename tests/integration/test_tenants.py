@@ -11,13 +11,14 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from personify.agent.models import ScriptedChatModel
+from personify.agent.testing import ScriptedChatModel
 from personify.api.app import create_app
 from personify.api.auth import user_token
+from personify.parts import SharedParts
 from personify.privacy.redactor import PresidioRedactor
 from personify.retrieval.embeddings import MiniLMEmbedder
 from personify.settings import load_settings
-from personify.tenancy import Tenancy
+from personify.tenancy import MultiTenant
 
 ADMIN = "admin-" + "k" * 30
 ORIGIN = "https://shop.example.com"
@@ -30,15 +31,19 @@ def bearer(key: str) -> dict[str, str]:
 @pytest.fixture
 def tenancy(
     tmp_path: Path, embedder: MiniLMEmbedder, redactor: PresidioRedactor
-) -> Iterator[Tenancy]:
+) -> Iterator[MultiTenant]:
     settings = load_settings(data_dir=tmp_path / "data", admin_key=ADMIN)
-    made = Tenancy(settings, model=ScriptedChatModel(), redactor=redactor, embedder=embedder)
+    # these tests are about tenancy: every model call gets a reply that falls back
+    model = ScriptedChatModel(default="")
+    made = MultiTenant(
+        settings, SharedParts(settings, model=model, presidio=redactor, embedder=embedder)
+    )
     yield made
     made.close()
 
 
 @pytest.fixture
-def http(tenancy: Tenancy) -> Iterator[TestClient]:
+def http(tenancy: MultiTenant) -> Iterator[TestClient]:
     with TestClient(create_app(tenancy)) as client:
         yield client
 
@@ -101,7 +106,7 @@ def test_keys_are_required_and_checked(http: TestClient) -> None:
 
 
 def test_two_tenants_with_the_same_ids_are_isolated_through_every_endpoint(
-    http: TestClient, tenancy: Tenancy
+    http: TestClient, tenancy: MultiTenant
 ) -> None:
     a, b = new_tenant(http, "acme"), new_tenant(http, "globex")
     ka, kb = a["secret_key"], b["secret_key"]
@@ -161,7 +166,9 @@ def test_two_tenants_with_the_same_ids_are_isolated_through_every_endpoint(
     assert dirs == {a["tenant_id"], b["tenant_id"]}
 
 
-def test_deleting_a_tenant_removes_its_data_and_keys(http: TestClient, tenancy: Tenancy) -> None:
+def test_deleting_a_tenant_removes_its_data_and_keys(
+    http: TestClient, tenancy: MultiTenant
+) -> None:
     a, b = new_tenant(http, "acme"), new_tenant(http, "globex")
     fill(http, a["secret_key"], "ALPHAMARK")
     fill(http, b["secret_key"], "BETAMARK")
@@ -272,7 +279,10 @@ def test_rate_limits_are_shared_by_workers_through_redis(
     settings = load_settings(
         data_dir=tmp_path / "data", admin_key=ADMIN, rate_limit_storage="redis://127.0.0.1:6379"
     )
-    tenancy = Tenancy(settings, model=ScriptedChatModel(), redactor=redactor, embedder=embedder)
+    tenancy = MultiTenant(
+        settings,
+        SharedParts(settings, model=ScriptedChatModel(), presidio=redactor, embedder=embedder),
+    )
     tenant: dict[str, Any] = {"tenant_id": "none-made"}
     try:
         with TestClient(create_app(tenancy)) as one, TestClient(create_app(tenancy)) as two:
@@ -290,15 +300,17 @@ def test_rate_limits_are_shared_by_workers_through_redis(
 
 
 def test_stores_left_by_a_crash_mid_deletion_are_swept_at_start(
-    http: TestClient, tenancy: Tenancy, embedder: MiniLMEmbedder, redactor: PresidioRedactor
+    http: TestClient, tenancy: MultiTenant, embedder: MiniLMEmbedder, redactor: PresidioRedactor
 ) -> None:
     a, b = new_tenant(http, "acme"), new_tenant(http, "globex")
     fill(http, a["secret_key"], "ALPHAMARK")
-    assert tenancy.registry is not None
     tenancy.registry.remove(a["tenant_id"])  # the keys went; then the process died
     assert tenancy.tenant_dir(a["tenant_id"]).exists()
-    again = Tenancy(
-        tenancy.settings, model=ScriptedChatModel(), redactor=redactor, embedder=embedder
+    again = MultiTenant(
+        tenancy.settings,
+        SharedParts(
+            tenancy.settings, model=ScriptedChatModel(), presidio=redactor, embedder=embedder
+        ),
     )
     try:
         assert not tenancy.tenant_dir(a["tenant_id"]).exists()
@@ -308,7 +320,7 @@ def test_stores_left_by_a_crash_mid_deletion_are_swept_at_start(
 
 
 def test_one_tenants_catalog_names_never_exempt_another_tenants_text(
-    http: TestClient, tenancy: Tenancy
+    http: TestClient, tenancy: MultiTenant
 ) -> None:
     """Product names are not PII, per tenant: Acme sells "Jordan Analytics", so "Jordan"
     in Acme's text is the product; in Globex's text it is still a person's name."""

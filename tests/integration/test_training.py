@@ -8,7 +8,7 @@ import pytest
 
 from personify.cli import main
 from personify.evals.dataset import as_events, load_dataset
-from personify.retrieval.candidates import FEATURES
+from personify.retrieval.candidates import RANKER_FEATURES
 from personify.retrieval.trained import META_FILE, FeatureRanker, LearnedRanker, load
 from personify.service import Personify
 from tests.conftest import build
@@ -27,7 +27,7 @@ def trained(service: Personify, tmp_path: Path) -> Personify:
 def test_training_writes_factors_and_rankers(trained: Personify) -> None:
     folder = trained.settings.data_dir / "models"
     meta = json.loads((folder / META_FILE).read_text())
-    assert meta["features"] == list(FEATURES)
+    assert meta["features"] == list(RANKER_FEATURES)
     assert meta["warm"]["queries"] > 20
     assert meta["warm"]["validation"]["chosen"] in (
         "learned",
@@ -41,7 +41,7 @@ def test_training_writes_factors_and_rankers(trained: Personify) -> None:
 
 
 def test_trained_generators_serve_and_explain(trained: Personify) -> None:
-    ranked = trained.recommend("u1", 10)
+    ranked = trained.recommend("u1", 10).items
     assert len(ranked) == 10
     sources = {s for c in ranked for s in c.sources}
     assert "als" in sources or "covisit" in sources
@@ -59,7 +59,7 @@ def test_another_instance_picks_up_a_new_training(
         first = other.trained.get().meta["trained_at"]
         trained.train(seed=3)
         assert other.trained.get().meta["trained_at"] > first
-        assert other.recommend("u2", 5)
+        assert other.recommend("u2", 5).items
     finally:
         other.close()
 
@@ -71,7 +71,7 @@ def test_a_training_for_other_features_is_ignored(trained: Personify) -> None:
     (folder / META_FILE).write_text(json.dumps(meta))
     stale = load(folder)
     assert not stale.rankers and stale.factors is None and "stale" in stale.meta
-    assert trained.recommend("u1", 5)  # served by the fixed blend meanwhile
+    assert trained.recommend("u1", 5).items  # served by the fixed blend meanwhile
 
 
 def test_personify_train_on_the_command_line(

@@ -10,7 +10,8 @@ from concurrent.futures import ThreadPoolExecutor
 from langchain_core.messages import BaseMessage
 from sqlalchemy import update
 
-from personify.agent.models import ScriptedChatModel
+from personify.agent.testing import ScriptedChatModel
+from personify.demo import catalog as demo_items
 from personify.service import Personify
 from personify.store.schema import vaults
 
@@ -22,10 +23,10 @@ NAMES = [
 
 
 def echo(messages: list[BaseMessage]) -> str:
-    """Answer with the user's own (redacted) words and the first candidate."""
-    candidates = str(messages[0].content).split("why):\n")[1].splitlines()
-    first_id = candidates[0].split(" | ")[0]
-    return json.dumps({"message": f"You said: {messages[-1].content}", "items": [first_id]})
+    """Answer with the user's own (redacted) words and a catalog item the prompt offers."""
+    prompt = str(messages[0].content)
+    offered = next(item["id"] for item in demo_items() if item["id"] in prompt)
+    return json.dumps({"message": f"You said: {messages[-1].content}", "items": [offered]})
 
 
 def test_concurrent_conversations_never_mix_pseudonyms(
@@ -48,7 +49,7 @@ def test_concurrent_conversations_never_mix_pseudonyms(
         for reply in replies:
             assert NAMES[n] in reply  # restored for its owner
             assert not any(other in reply for m, other in enumerate(NAMES) if m != n)
-        assert list(demo.store.users.get_vault(users[n], "s", 3600).values()) == [NAMES[n]]
+        assert list(demo.vaults.open(users[n], "s").entries.values()) == [NAMES[n]]
     sent = json.dumps([str(m.content) for call in scripted.history for m in call])
     assert not any(name in sent for name in NAMES)
     assert all("<PERSON_1>" in str(call[-1].content) for call in scripted.history)
@@ -57,8 +58,9 @@ def test_concurrent_conversations_never_mix_pseudonyms(
 def test_vaults_expire(demo: Personify, scripted: ScriptedChatModel) -> None:
     scripted.default = echo
     demo.chat("sam", "old", "I am Ruth Abernathy.")
-    assert demo.store.users.get_vault("sam", "old", 3600)
+    assert demo.vaults.open("sam", "old").entries
+    ttl_s = demo.settings.vault_ttl_hours * 3600
     with demo.store.engine.begin() as conn:
-        conn.execute(update(vaults).values(updated_at=time.time() - 7200))
-    assert demo.store.users.get_vault("sam", "old", 3600) == {}
-    assert demo.store.users.vaults("sam") == {}  # removed, not just hidden
+        conn.execute(update(vaults).values(updated_at=time.time() - ttl_s - 60))
+    assert demo.vaults.open("sam", "old").entries == {}
+    assert demo.vaults.of_user("sam") == {}  # removed, not just hidden

@@ -2,8 +2,8 @@ from pathlib import Path
 
 import numpy as np
 
+from personify.domain import LogEntry
 from personify.retrieval.factors import FactorModel
-from personify.store.events import LogEntry
 
 
 def entry(user: str, item: str, kind: str = "use", value: float | None = None) -> LogEntry:

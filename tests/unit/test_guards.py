@@ -58,10 +58,14 @@ def test_bad_answers_fail_with_a_reason(text: str, reason: str) -> None:
     assert err.value.reason == reason
 
 
-def test_known_placeholders_are_allowed() -> None:
+def test_only_the_vaults_own_placeholders_are_allowed() -> None:
     vault = Vault()
     placeholder = vault.placeholder_for("PERSON", "Ada Lovelace")
     check_text(f"Welcome {placeholder}, glad to have you on the team today.", vault)
+    for foreign in ("<PERSON_2>", "<EMAIL_ADDRESS_1>", "<PERSON_"):
+        with pytest.raises(GuardFailure) as err:
+            check_text(f"Welcome {foreign}, glad to have you on the team today.", vault)
+        assert err.value.reason == "placeholder_leak"
 
 
 def test_choices_must_respect_stated_interests_when_some_candidate_does() -> None:

@@ -36,16 +36,11 @@ def test_scores_count_partial_overlaps_and_skip_unjudged_types() -> None:
         PiiSpan(entity="PERSON", start=63, end=67),  # an organisation masked as a person: wrong
     ]
     results = score([example], [predicted])
-    person = results["entities"]["PERSON"]
-    assert (person["support"], person["found"], person["predicted"], person["correct"]) == (
-        1,
-        1,
-        2,
-        1,
-    )
-    assert results["entities"]["STREET_ADDRESS"]["recall"] == 1.0
-    assert "PHONE_NUMBER" not in results["entities"]
-    assert results["unmapped_labels"] == {"ORGANIZATION": 1}
-    overall = results["overall"]
-    assert overall["recall"] == 1.0 and overall["precision"] == round(2 / 3, 4)
-    assert overall["f2"] == round(5 * (2 / 3) * 1 / (4 * (2 / 3) + 1), 4)
+    person = results.entities["PERSON"]
+    assert (person.support, person.found, person.predicted, person.correct) == (1, 1, 2, 1)
+    assert results.entities["STREET_ADDRESS"].recall == 1.0
+    assert "PHONE_NUMBER" not in results.entities
+    assert results.unmapped_labels == {"ORGANIZATION": 1}
+    overall = results.overall
+    assert overall.recall == 1.0 and overall.precision == round(2 / 3, 4)
+    assert overall.f2 == round(5 * (2 / 3) * 1 / (4 * (2 / 3) + 1), 4)

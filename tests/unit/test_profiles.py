@@ -2,9 +2,8 @@ from datetime import timedelta
 
 import numpy as np
 
-from personify.domain import utcnow
+from personify.domain import Activity, LogEntry, utcnow
 from personify.retrieval.profiles import ProfileState, event_weight, features, fold, vector
-from personify.store.events import Activity, LogEntry
 
 NOW = utcnow()
 VECTORS = dict(zip(["old", "new", "hated"], np.eye(3, dtype=np.float32), strict=True))

@@ -6,9 +6,10 @@ from collections.abc import Iterator
 from fastapi import APIRouter
 from fastapi.responses import StreamingResponse
 
-from personify.agent.agent import ChatEvent
+from personify.api.auth import require_user
 from personify.api.deps import CallerDep, WidgetPersonifyDep
 from personify.api.schemas import ChatPublic, ChatRequest
+from personify.domain import ChatEvent, Done, Replace, TokenDelta
 from personify.errors import PersonifyError
 
 router = APIRouter(prefix="/v1/chat", tags=["chat"])
@@ -18,11 +19,21 @@ def _sse(kind: str, data: object) -> str:
     return f"event: {kind}\ndata: {json.dumps(data)}\n\n"
 
 
+def _sse_event(event: ChatEvent) -> str:
+    match event:
+        case TokenDelta(text=text):
+            return _sse("token", {"text": text})
+        case Replace(message=message):
+            return _sse("replace", {"message": message})
+        case Done(turn=turn):
+            return _sse("done", turn.model_dump(mode="json"))
+
+
 def _stream(first: ChatEvent, rest: Iterator[ChatEvent]) -> Iterator[str]:
-    yield _sse(first.kind, first.data)
+    yield _sse_event(first)
     try:
         for event in rest:
-            yield _sse(event.kind, event.data)
+            yield _sse_event(event)
     except PersonifyError as exc:  # after the headers are out, errors travel as events
         yield _sse("error", {"code": exc.code, "message": exc.message})
 
@@ -33,16 +44,16 @@ def _stream(first: ChatEvent, rest: Iterator[ChatEvent]) -> Iterator[str]:
     responses={200: {"content": {"text/event-stream": {}}}},
 )
 def create_chat_turn(
-    body: ChatRequest, app: WidgetPersonifyDep, caller: CallerDep
+    body: ChatRequest, service: WidgetPersonifyDep, caller: CallerDep
 ) -> ChatPublic | StreamingResponse:
     """One chat turn. With "stream": true, server-sent events: `token` ({text}) deltas, maybe
     `replace` ({message}) when a fallback takes back what was streamed, then `done` with the
     whole turn (message, cards, provenance)."""
-    caller.require_user(body.user_id, "user_id")
+    require_user(caller, body.user_id, "user_id")
     if not body.stream:
-        turn = app.chat(body.user_id, body.session_id, body.message)
+        turn = service.chat(body.user_id, body.session_id, body.message)
         return ChatPublic.model_validate(turn.model_dump())
-    events = app.chat_events(body.user_id, body.session_id, body.message)
+    events = service.chat_events(body.user_id, body.session_id, body.message)
     first = next(events)  # errors before the first event still get a proper status code
     return StreamingResponse(
         _stream(first, events),

@@ -2,17 +2,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter
 
-from personify.tenancy import Tenancy
+from personify.api.deps import TenancyDep
+from personify.tenancy import SingleTenant
 
 router = APIRouter(tags=["health"])
 
 
 @router.get("/healthz")
-def read_health(request: Request) -> dict[str, Any]:
+def read_health(tenancy: TenancyDep) -> dict[str, Any]:
     """Liveness and what the server runs on; with tenants on, nothing about any of them."""
-    tenancy: Tenancy = request.app.state.tenancy
     settings = tenancy.settings
     health: dict[str, Any] = {
         "status": "ok",
@@ -21,6 +21,6 @@ def read_health(request: Request) -> dict[str, Any]:
         "database": settings.sqlalchemy_url.split(":", 1)[0].split("+", 1)[0],
         "llm_provider": settings.llm_provider,
     }
-    if tenancy.single is not None:
-        health["items"] = tenancy.single.vectors.count_items()
+    if isinstance(tenancy, SingleTenant):
+        health["items"] = tenancy.service.vectors.count_items()
     return health

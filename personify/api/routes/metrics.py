@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Response
 from prometheus_client import CONTENT_TYPE_LATEST
 
-from personify.api.auth import identify
-from personify.errors import Forbidden
+from personify.api.deps import OperatorDep, TenancyDep
 
 router = APIRouter()
 
 
 @router.get("/metrics", include_in_schema=False)
-def metrics(request: Request) -> Response:
-    if identify(request).role not in ("owner", "admin"):
-        raise Forbidden("Metrics are read with the admin key.")
-    return Response(request.app.state.tenancy.metrics.render(), media_type=CONTENT_TYPE_LATEST)
+def read_metrics(tenancy: TenancyDep, _operator: OperatorDep) -> Response:
+    return Response(tenancy.metrics.render(), media_type=CONTENT_TYPE_LATEST)

@@ -20,9 +20,8 @@ from fastapi import APIRouter
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 
-from personify.agent.agent import ChatEvent
 from personify.api.deps import PersonifyDep
-from personify.domain import ID_PATTERN, MAX_TEXT
+from personify.domain import ID_PATTERN, MAX_TEXT, ChatEvent, ChatTurn, Done, Replace, TokenDelta
 from personify.errors import InputError, PersonifyError
 
 router = APIRouter(prefix="/v1", tags=["openai-compatible"])
@@ -73,8 +72,9 @@ def _turn(body: CompletionRequest) -> tuple[str, str, list[tuple[str, str]]]:
     return body.user, turns[-1][1], turns[:-1]
 
 
-def _extra(done: dict[str, Any]) -> dict[str, Any]:
-    return {"cards": done["cards"], "provenance": done["provenance"]}
+def _extra(turn: ChatTurn) -> dict[str, Any]:
+    """Personify's own part of an answer: the item cards and how the answer was made."""
+    return turn.model_dump(mode="json", include={"cards", "provenance"})
 
 
 @router.get("/models")
@@ -87,13 +87,13 @@ def list_models() -> dict[str, Any]:
 
 @router.post("/chat/completions", response_model=None)
 def create_chat_completion(
-    body: CompletionRequest, app: PersonifyDep
+    body: CompletionRequest, service: PersonifyDep
 ) -> dict[str, Any] | StreamingResponse:
     user, message, history = _turn(body)
-    events = app.chat_events(user, "openai", message, history)
+    events = service.chat_events(user, "openai", message, history)
     completion_id, created = f"chatcmpl-{uuid.uuid4().hex}", int(time.time())
     if not body.stream:
-        done = next(e.data for e in events if e.kind == "done")
+        turn = next(e.turn for e in events if isinstance(e, Done))
         return {
             "id": completion_id,
             "object": "chat.completion",
@@ -102,12 +102,12 @@ def create_chat_completion(
             "choices": [
                 {
                     "index": 0,
-                    "message": {"role": "assistant", "content": done["message"]},
+                    "message": {"role": "assistant", "content": turn.message},
                     "finish_reason": "stop",
                 }
             ],
             "usage": {"prompt_tokens": 0, "completion_tokens": 0, "total_tokens": 0},
-            "personify": _extra(done),
+            "personify": _extra(turn),
         }
     first = next(events)  # errors before streaming still get their status code
 
@@ -126,12 +126,13 @@ def create_chat_completion(
         yield chunk({"role": "assistant", "content": ""})
         try:
             for event in all_events:
-                if event.kind == "token":
-                    yield chunk({"content": event.data["text"]})
-                elif event.kind == "replace":  # a stream can't be taken back: say so
-                    yield chunk({}, personify={"replace": event.data["message"]})
-                elif event.kind == "done":
-                    yield chunk({}, "stop", personify=_extra(event.data))
+                match event:
+                    case TokenDelta(text=text):
+                        yield chunk({"content": text})
+                    case Replace(message=message):  # a stream can't be taken back: say so
+                        yield chunk({}, personify={"replace": message})
+                    case Done(turn=turn):
+                        yield chunk({}, "stop", personify=_extra(turn))
         except PersonifyError as exc:
             yield f"data: {json.dumps({'error': {'code': exc.code, 'message': exc.message}})}\n\n"
         yield "data: [DONE]\n\n"

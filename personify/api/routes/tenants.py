@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import re
 
-from fastapi import APIRouter, Path, Request
+from fastapi import APIRouter, Path
 from pydantic import BaseModel, Field, field_validator
 
-from personify.api.deps import AdminDep
+from personify.api.deps import TenantsDep
 from personify.store.tenants import Tenant
-from personify.tenancy import Tenancy
 
-router = APIRouter(prefix="/v1/tenants", tags=["tenants"], dependencies=[AdminDep])
+router = APIRouter(prefix="/v1/tenants", tags=["tenants"])
 TenantId = Path(pattern=r"^t[0-9a-f]{16}$")
 ORIGIN = r"^https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?$"
 
@@ -73,14 +72,9 @@ def _public(tenant: Tenant) -> TenantPublic:
     )
 
 
-def _tenancy(request: Request) -> Tenancy:
-    tenancy: Tenancy = request.app.state.tenancy
-    return tenancy
-
-
 @router.post("", response_model=TenantCreated, status_code=201)
-def create_tenant(body: TenantCreate, request: Request) -> TenantCreated:
-    made = _tenancy(request).create(body.name, body.origins, body.rate_limit_per_minute)
+def create_tenant(body: TenantCreate, tenants: TenantsDep) -> TenantCreated:
+    made = tenants.create(body.name, body.origins, body.rate_limit_per_minute)
     return TenantCreated(
         **_public(made.tenant).model_dump(),
         secret_key=made.secret_key,
@@ -90,15 +84,13 @@ def create_tenant(body: TenantCreate, request: Request) -> TenantCreated:
 
 
 @router.get("", response_model=list[TenantPublic])
-def list_tenants(request: Request) -> list[TenantPublic]:
-    registry = _tenancy(request).registry
-    assert registry is not None
-    return [_public(tenant) for tenant in registry.all()]
+def list_tenants(tenants: TenantsDep) -> list[TenantPublic]:
+    return [_public(tenant) for tenant in tenants.registry.all()]
 
 
 @router.delete("/{tenant_id}", response_model=TenantDeleted)
-def delete_tenant(request: Request, tenant_id: str = TenantId) -> TenantDeleted:
+def delete_tenant(tenants: TenantsDep, tenant_id: str = TenantId) -> TenantDeleted:
     """Its keys stop working at once; its events, users, profiles, vectors, conversations,
     pseudonyms, audit trail and trained models are removed from every store."""
-    _tenancy(request).delete(tenant_id)
+    tenants.delete(tenant_id)
     return TenantDeleted(tenant_id=tenant_id, deleted=True)

@@ -22,14 +22,14 @@ router = APIRouter(prefix="/v1/users", tags=["users"])
 
 
 @router.put("/{user_id}", response_model=UserPublic)
-def update_user(user_id: UserId, body: TraitsUpdate, app: PersonifyDep) -> UserPublic:
-    traits = app.put_traits(user_id, body.traits)
+def update_user(user_id: UserId, body: TraitsUpdate, service: PersonifyDep) -> UserPublic:
+    traits = service.put_traits(user_id, body.traits)
     return UserPublic(user_id=user_id, traits=traits.model_dump(exclude_none=True))
 
 
 @router.get("/{user_id}/profile", response_model=ProfilePublic)
-def read_profile(user_id: UserId, app: PersonifyDep) -> ProfilePublic:
-    profile = app.profile(user_id)
+def read_profile(user_id: UserId, service: PersonifyDep) -> ProfilePublic:
+    profile = service.profile(user_id)
     return ProfilePublic(
         user_id=user_id,
         cold_start=profile.cold_start,
@@ -43,18 +43,17 @@ def read_profile(user_id: UserId, app: PersonifyDep) -> ProfilePublic:
 @router.get("/{user_id}/recommendations", response_model=RecommendationsPublic)
 def read_recommendations(
     user_id: UserId,
-    app: WidgetPersonifyDep,
+    service: WidgetPersonifyDep,
     n: Annotated[int, Query(ge=1, le=100)] = 10,
     category: Annotated[str | None, Query(max_length=100)] = None,
 ) -> RecommendationsPublic:
     """Ranked items with the reasons each was chosen. No model on this path."""
-    profile = app.profile(user_id)
-    ranked = app.recommender.recommend(profile, n, category=category or None)
+    ranked = service.recommend(user_id, n, category=category or None)
     return RecommendationsPublic(
         user_id=user_id,
-        personalized=profile.personalized and ranked.fallback is None,
+        personalized=ranked.personalized,
         fallback=ranked.fallback,
-        cold_start=profile.cold_start,
+        cold_start=ranked.cold_start,
         items=[
             RecommendationPublic(
                 item_id=c.item.id,
@@ -64,7 +63,7 @@ def read_recommendations(
                 reasons=list(c.reasons),
                 sources=list(c.sources),
             )
-            for c in ranked
+            for c in ranked.items
         ],
     )
 
@@ -72,10 +71,10 @@ def read_recommendations(
 @router.post("/{user_id}/onboarding", response_model=OnboardingPublic)
 def create_onboarding(
     user_id: UserId,
-    app: WidgetPersonifyDep,
+    service: WidgetPersonifyDep,
     body: Annotated[OnboardingRequest | None, Body()] = None,
 ) -> OnboardingPublic:
-    plan = app.onboard(user_id, body.goal if body else None)
+    plan = service.onboard(user_id, body.goal if body else None)
     return OnboardingPublic(
         personalized=plan.personalized,
         message=plan.message,
@@ -85,25 +84,25 @@ def create_onboarding(
 
 
 @router.get("/{user_id}/consent", response_model=Consent)
-def read_consent(user_id: UserId, app: PersonifyDep) -> Consent:
-    return app.consent(user_id)
+def read_consent(user_id: UserId, service: PersonifyDep) -> Consent:
+    return service.consent(user_id)
 
 
 @router.put("/{user_id}/consent", response_model=Consent)
-def update_consent(user_id: UserId, body: ConsentUpdate, app: PersonifyDep) -> Consent:
+def update_consent(user_id: UserId, body: ConsentUpdate, service: PersonifyDep) -> Consent:
     """Set any of personalization, free_text, analytics; applies from the next request."""
-    return app.set_consent(user_id, body.model_dump(exclude_none=True))
+    return service.set_consent(user_id, body.model_dump(exclude_none=True))
 
 
 @router.get("/{user_id}/data")
-def read_user_data(user_id: UserId, app: PersonifyDep) -> dict[str, Any]:
+def read_user_data(user_id: UserId, service: PersonifyDep) -> dict[str, Any]:
     """Everything Personify holds about the user (an access request): traits, profile,
     events, conversations (as stored, redacted), their pseudonyms and model-call records."""
-    return app.export(user_id)
+    return service.export(user_id)
 
 
 @router.delete("/{user_id}", response_model=Deleted)
-def delete_user(user_id: UserId, app: PersonifyDep) -> Deleted:
+def delete_user(user_id: UserId, service: PersonifyDep) -> Deleted:
     """Erase the user's events, traits, profile vector and conversations."""
-    removed = app.delete_user(user_id)
+    removed = service.delete_user(user_id)
     return Deleted(user_id=user_id, deleted=True, rows_removed=removed)

@@ -1,18 +1,20 @@
-"""The audit trail: one record per model call and per erasure, with no personal data."""
+"""The audit trail: one record per model call and per erasure, with no personal data.
+
+Who: a pseudonym of the user id (provable with the installation's salt). What was sent:
+a hash of the redacted prompt and the count of each kind of value redacted from it."""
 
 from __future__ import annotations
 
-import hashlib
-import hmac
-import secrets
 import time
 from dataclasses import dataclass
-from typing import Any
+from typing import Literal
 
 from sqlalchemy import Engine, select
 
-from personify.store.schema import audit_log, installation
-from personify.store.sql import insert_ignoring_duplicates
+from personify.privacy.pseudonyms import Pseudonymiser
+from personify.store.schema import audit_log
+
+AuditKind = Literal["model_call", "erasure"]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -26,35 +28,33 @@ class AuditRecord:
     entities: dict[str, int]
 
 
-def load_salt(engine: Engine) -> bytes:
-    """The installation's secret salt: made once, kept in the database for every worker."""
-    query = select(installation.c.value).where(installation.c.key == "audit_salt")
-    with engine.begin() as conn:
-        conn.execute(
-            insert_ignoring_duplicates(engine, installation),
-            [{"key": "audit_salt", "value": secrets.token_bytes(32)}],
-        )
-        return bytes(conn.scalar(query) or b"")
-
-
 class AuditLog:
-    def __init__(self, engine: Engine, salt: bytes) -> None:
+    def __init__(self, engine: Engine, pseudonyms: Pseudonymiser) -> None:
         self._engine = engine
-        self._salt = salt
+        self._pseudonyms = pseudonyms
 
     def subject(self, user_id: str) -> str:
         """Who, as a salted hash: provable with the salt, unreadable without it."""
-        return hmac.new(self._salt, user_id.encode(), hashlib.sha256).hexdigest()
+        return self._pseudonyms.pseudonym(user_id)
 
-    def record(self, kind: str, user_id: str, **fields: Any) -> None:
+    def record(
+        self,
+        kind: AuditKind,
+        user_id: str,
+        *,
+        model: str | None = None,
+        template: str | None = None,
+        prompt_sha256: str | None = None,
+        entities: dict[str, int] | None = None,
+    ) -> None:
         row = {
             "at": time.time(),
             "kind": kind,
             "subject": self.subject(user_id),
-            "model": fields.get("model"),
-            "template": fields.get("template"),
-            "prompt_sha256": fields.get("prompt_sha256"),
-            "entities": fields.get("entities", {}),
+            "model": model,
+            "template": template,
+            "prompt_sha256": prompt_sha256,
+            "entities": entities or {},
         }
         with self._engine.begin() as conn:
             conn.execute(audit_log.insert(), [row])

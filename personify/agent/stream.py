@@ -1,0 +1,60 @@
+"""A chat answer as the model writes it: raw text in; out, as deltas, only what the user
+may see (item markers turned into titles, their own values restored, nothing
+half-written); at the end, the answer parsed and guarded."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from personify.agent.answer_text import display, referenced_ids, safe_prefix
+from personify.agent.grounding import ChatAnswer
+from personify.agent.guards import GuardFailure, check_text, parse_chat
+from personify.agent.models import ChatModel
+from personify.agent.partial_json import looks_like_json, partial_message
+from personify.agent.prompting import Prompt
+from personify.domain import ChatEvent, Replace, TokenDelta
+from personify.errors import ProviderError
+from personify.privacy.vault import Vault
+
+
+class AnswerStream:
+    def __init__(self, prompt: Prompt, vault: Vault) -> None:
+        self._prompt = prompt
+        self._by_id = prompt.by_id
+        self._vault = vault
+        self._raw = ""
+        self._sent = ""  # what the user has been shown so far
+        self._error: ProviderError | None = None
+
+    def generate(self, model: ChatModel) -> Iterator[TokenDelta]:
+        """Stream the model's answer. A model failure ends the stream quietly; `answer`
+        raises it again, where the fallback is decided."""
+        try:
+            for piece in model.stream(self._prompt.messages, json_schema=self._prompt.schema):
+                self._raw += piece
+                raw = partial_message(self._raw) if looks_like_json(self._raw) else self._raw
+                visible = display(safe_prefix(raw), self._by_id, self._vault)
+                if visible.startswith(self._sent) and len(visible) > len(self._sent):
+                    yield TokenDelta(text=visible[len(self._sent) :])
+                    self._sent = visible
+        except ProviderError as exc:
+            self._error = exc
+
+    def answer(self) -> ChatAnswer:
+        """The whole answer, if it passes the guards and stands on real items."""
+        if self._error is not None:
+            raise self._error
+        text, listed = parse_chat(self._raw, set(self._by_id))
+        check_text(text, self._vault)
+        ids = list(dict.fromkeys(listed + referenced_ids(text, self._by_id)))
+        if not ids:
+            raise GuardFailure("ungrounded")  # an answer must stand on real items
+        return ChatAnswer(text=display(text, self._by_id, self._vault), stored=text, item_ids=ids)
+
+    def settle(self, final: str) -> Iterator[ChatEvent]:
+        """The rest of `final` after what was streamed, or a Replace when `final` does
+        not continue it (a fallback takes back what was streamed)."""
+        if not final.startswith(self._sent):
+            yield Replace(message=final)
+        elif len(final) > len(self._sent):
+            yield TokenDelta(text=final[len(self._sent) :])
