@@ -124,11 +124,11 @@ def generate_events(users: int, items: int, count: int, rng: random.Random) -> l
     return events
 
 
-def recommendation_latency(app: Personify, sample: list[str]) -> tuple[float, float]:
+def recommendation_latency(service: Personify, sample: list[str]) -> tuple[float, float]:
     timings = []
     for user in sample:
         start = time.perf_counter()
-        app.recommend(user, 10)
+        service.recommend(user, 10)
         timings.append((time.perf_counter() - start) * 1000)
     return percentiles(timings)
 
@@ -149,14 +149,14 @@ def run_bench(base: Settings, *, items: int, users: int, events: int, seed: int 
         print(
             f"Personify benchmark: {items:,} items, {users:,} users, {events:,} events, {os.cpu_count()} CPUs"
         )
-        app = Personify(settings)
+        service = Personify(settings)
         catalog = generate_items(items, rng)
         start = time.perf_counter()
-        app.parts.embedder.embed([f"{i['title']}. {i['description']}" for i in catalog[:1000]])
+        service.parts.embedder.embed([f"{i['title']}. {i['description']}" for i in catalog[:1000]])
         line("embedding only (1,000 items)", f"{1000 / (time.perf_counter() - start):,.0f} items/s")
         start = time.perf_counter()
         for chunk in range(0, items, 1000):
-            app.add_items(catalog[chunk : chunk + 1000])
+            service.add_items(catalog[chunk : chunk + 1000])
         line(
             "catalog indexing (embed + SQL + Chroma)",
             f"{items / (time.perf_counter() - start):,.0f} items/s",
@@ -165,21 +165,21 @@ def run_bench(base: Settings, *, items: int, users: int, events: int, seed: int 
         log = generate_events(users, items, events, rng)
         start = time.perf_counter()
         for chunk in range(0, events, 1000):
-            app.add_events(log[chunk : chunk + 1000])
+            service.add_events(log[chunk : chunk + 1000])
         line(
             "event ingest (batches of 1,000, profiles updated)",
             f"{events / (time.perf_counter() - start):,.0f} events/s",
         )
 
         sample = [f"user-{rng.randrange(users)}" for _ in range(300)]
-        app.recommend(sample[0])  # builds the co-visitation index once
-        p50, p95 = recommendation_latency(app, sample)
+        service.recommend(sample[0])  # builds the co-visitation index once
+        p50, p95 = recommendation_latency(service, sample)
         line("recommendations, fixed blend (n=10)", f"p50 {p50:.1f} ms, p95 {p95:.1f} ms")
         start = time.perf_counter()
-        app.train()
+        service.train()
         line("personify train (ALS + rankers)", f"{time.perf_counter() - start:.1f} s")
-        app.recommend(sample[0])  # loads the trained models once
-        p50, p95 = recommendation_latency(app, sample)
+        service.recommend(sample[0])  # loads the trained models once
+        p50, p95 = recommendation_latency(service, sample)
         line("recommendations in process (n=10)", f"p50 {p50:.1f} ms, p95 {p95:.1f} ms")
 
         message = (
@@ -189,10 +189,10 @@ def run_bench(base: Settings, *, items: int, users: int, events: int, seed: int 
             "that my manager Tom Baker can read on his phone before Monday's review."
         )[:300]  # 300 characters: the size the redaction speed target is set for
         redaction = []
-        app.redactor.find(message)
+        service.redactor.find(message)
         for _ in range(100):
             start = time.perf_counter()
-            app.redactor.find(message)
+            service.redactor.find(message)
             redaction.append((time.perf_counter() - start) * 1000)
         p50, p95 = percentiles(redaction)
         line(
@@ -203,7 +203,7 @@ def run_bench(base: Settings, *, items: int, users: int, events: int, seed: int 
         onboarding = []
         for user in sample[:12]:
             start = time.perf_counter()
-            app.onboard(user)
+            service.onboard(user)
             onboarding.append((time.perf_counter() - start) * 1000)
         p50, p95 = percentiles(onboarding[2:])  # the first calls load Presidio and the model
         line("onboarding with the local model", f"p50 {p50:.0f} ms, p95 {p95:.0f} ms")
@@ -211,7 +211,7 @@ def run_bench(base: Settings, *, items: int, users: int, events: int, seed: int 
             "peak memory (this process)",
             f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:,.0f} MiB",
         )
-        app.close()
+        service.close()
         http_latency(settings, sample)
 
 

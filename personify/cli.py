@@ -4,15 +4,30 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from personify.errors import ConfigError, InputError, PersonifyError
 from personify.settings import Settings, get_settings
 
 if TYPE_CHECKING:
     from personify.service import Personify
+
+# The service names fixes as the HTTP API's callers make them; on the command line the
+# same fix is a command. Every error the CLI prints passes through this one table.
+CLI_FIXES = {
+    "POST /v1/items": "`personify ingest items FILE`",
+    "POST /v1/events": "`personify ingest events FILE`",
+}
+BATCH_FIELD = re.compile(r"^(?:items|events)\[(\d+)\]")
+
+
+def for_the_command_line(message: str) -> str:
+    for route, command in CLI_FIXES.items():
+        message = message.replace(route, command)
+    return message
 
 
 def _service(settings: Settings) -> Personify:
@@ -36,15 +51,10 @@ def serve(args: argparse.Namespace, settings: Settings) -> int:
             field="PERSONIFY_CHROMA_URL",
         )
     if args.load_demo:
-        if settings.multi_tenant:
-            raise ConfigError(
-                "--load-demo fills the single tenant: unset PERSONIFY_ADMIN_KEY, or load a "
-                "tenant's catalog through the API with its secret key.",
-                field="--load-demo",
-            )
+        settings = _demo_settings(settings, args.workers)
         from personify.demo import load_demo
 
-        service = _service(settings)  # once, before any worker starts
+        service = _service(settings)
         if load_demo(service):
             print("Loaded the demo catalog and personas.", flush=True)
         service.close()
@@ -61,10 +71,34 @@ def serve(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _demo_settings(settings: Settings, workers: int = 1) -> Settings:
+    """The demo's own stores (<data dir>/demo), apart from the user's data."""
+    from personify.demo import demo_settings
+
+    if settings.multi_tenant:
+        raise ConfigError(
+            "--load-demo serves the demo as the single tenant: unset PERSONIFY_ADMIN_KEY, or "
+            "load a tenant's catalog through the API with its secret key.",
+            field="--load-demo",
+        )
+    if workers > 1:
+        raise ConfigError(
+            "--load-demo serves one process: drop --workers (the demo needs no more).",
+            field="--load-demo",
+        )
+    demo = demo_settings(settings)
+    print(
+        f"The demo ({demo.product_name}) lives in {demo.data_dir}, apart from your own data "
+        f"in {settings.data_dir}: `personify serve` without --load-demo serves yours.",
+        flush=True,
+    )
+    return demo
+
+
 def demo(_args: argparse.Namespace, settings: Settings) -> int:
     from personify.demo import load_demo, personas
 
-    service = _service(settings)
+    service = _service(_demo_settings(settings))
     load_demo(service)
     for persona in personas():
         plan = service.onboard(persona["user_id"])
@@ -98,11 +132,20 @@ def ingest(args: argparse.Namespace, settings: Settings) -> int:
                 duplicates += result.duplicates
         except PersonifyError as exc:
             raise type(exc)(
-                f"in the batch starting at record {start + 1}: {exc.message}", field=exc.field
+                f"{args.file}: {_record(exc.field, start)}: {exc.message}", field=exc.field
             ) from exc
     print(json.dumps({"kind": args.kind, "stored": total, "duplicates": duplicates}))
     service.close()
     return 0
+
+
+def _record(field: str | None, start: int) -> str:
+    """Which record of the file an error is about: `events[3].item_id` in the batch that
+    starts at record 1001 is record 1004."""
+    found = BATCH_FIELD.match(field or "")
+    if found is None:
+        return f"in the batch starting at record {start + 1}"
+    return f"record {start + int(found.group(1)) + 1}"
 
 
 def train(args: argparse.Namespace, settings: Settings) -> int:
@@ -190,62 +233,107 @@ def eval_pii(args: argparse.Namespace, _settings: Settings) -> int:
     return 0
 
 
+class _HelpWithDefaults(argparse.HelpFormatter):
+    """Each option's help ends with its default, or says it is required."""
+
+    def _get_help_string(self, action: argparse.Action) -> str | None:
+        text = action.help or ""
+        if not action.option_strings or "%(default)" in text:
+            return text
+        if action.required:
+            return text + " (required)"
+        if any(action.default is nothing for nothing in (None, False, argparse.SUPPRESS)):
+            return text  # a flag, or an option whose help says what leaving it out means
+        return text + " (default: %(default)s)"
+
+
+def _command(sub: Any, name: str, help: str) -> argparse.ArgumentParser:
+    """A subcommand whose --help gives every option's default."""
+    parser: argparse.ArgumentParser = sub.add_parser(
+        name, help=help, description=help, formatter_class=_HelpWithDefaults
+    )
+    return parser
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="personify", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
-    p = sub.add_parser("serve", help="serve the HTTP API")
-    p.add_argument("--host", default="127.0.0.1")
-    p.add_argument("--port", type=int, default=8000)
+    p = _command(sub, "serve", "serve the HTTP API")
     p.add_argument(
-        "--load-demo", action="store_true", help="load the demo data if the store is empty"
+        "--host",
+        default="127.0.0.1",
+        help="address to listen on; anything but loopback needs PERSONIFY_ADMIN_KEY",
+    )
+    p.add_argument("--port", type=int, default=8000, help="TCP port to listen on")
+    p.add_argument(
+        "--load-demo",
+        action="store_true",
+        help="serve the demo catalog and personas from <data dir>/demo (loaded on first "
+        "use), apart from your own data",
     )
     p.add_argument(
-        "--workers", type=int, default=1, help="worker processes (share the stores; see README)"
+        "--workers",
+        type=int,
+        default=1,
+        help="worker processes; more than 1 needs PERSONIFY_CHROMA_URL (see README)",
     )
     p.set_defaults(func=serve)
-    p = sub.add_parser("demo", help="print onboarding for the demo personas (no server)")
+    p = _command(sub, "demo", "print onboarding for the demo personas (no server)")
     p.set_defaults(func=demo)
-    p = sub.add_parser("ingest", help="load items or events from a JSONL or CSV file")
-    p.add_argument("kind", choices=["items", "events"])
-    p.add_argument("file")
+    p = _command(sub, "ingest", "load items or events from a JSONL or CSV file")
+    p.add_argument(
+        "kind", choices=["items", "events"], help="items (the catalog) or events (behaviour)"
+    )
+    p.add_argument(
+        "file",
+        help="a .jsonl file (one JSON object a line) or a .csv file with a header row "
+        "(tags split on | or ,); events name items already ingested",
+    )
     p.set_defaults(func=ingest)
-    p = sub.add_parser("eval", help="offline evaluations")
+    p = _command(sub, "eval", "offline evaluations")
     evals = p.add_subparsers(dest="evaluation", required=True)
-    e = evals.add_parser("pii", help="score PII redaction on labelled text")
+    e = _command(evals, "pii", "score PII redaction on labelled text")
     e.add_argument("--dataset", required=True, help="a labelled file")
-    e.add_argument("--format", choices=["presidio", "conll"], required=True)
+    e.add_argument("--format", choices=["presidio", "conll"], required=True, help="its format")
     e.add_argument("--out", required=True, help="folder for report.json and summary.md")
-    e.add_argument("--limit", type=int, default=0, help="score only the first N texts")
+    e.add_argument("--limit", type=int, default=0, help="score only the first N texts; 0: all")
     e.set_defaults(func=eval_pii)
-    e = evals.add_parser("convert", help="write a public dataset in the neutral format")
-    e.add_argument("name", choices=["goodbooks"])
+    e = _command(evals, "convert", "write a public dataset in the neutral format")
+    e.add_argument("name", choices=["goodbooks"], help="the dataset")
     e.add_argument("source", help="the dataset's folder")
     e.add_argument("out", help="folder for items.jsonl and events.jsonl")
     e.set_defaults(func=eval_convert)
-    e = evals.add_parser("recs", help="Personify's ranker against standard baselines")
+    e = _command(evals, "recs", "Personify's ranker against standard baselines")
     e.add_argument("--dataset", required=True, help="folder with items.jsonl and events.jsonl")
     e.add_argument("--out", required=True, help="folder for report.json, summary.md, report.html")
-    e.add_argument("--split", choices=["user-last", "time"], default="user-last")
-    e.add_argument("--min-value", type=float, default=None, help="positives: value >= this")
+    e.add_argument(
+        "--split",
+        choices=["user-last", "time"],
+        default="user-last",
+        help="hold out each user's newest 20%%, or everything past the 80%% time quantile",
+    )
+    e.add_argument(
+        "--min-value", type=float, default=None, help="positives: value >= this; none: all"
+    )
     e.add_argument("--k", default="10,20", help="cut-offs, comma separated")
-    e.add_argument("--seed", type=int, default=0)
+    e.add_argument("--seed", type=int, default=0, help="random seed (splits, sampling)")
     e.set_defaults(func=eval_recs)
-    e = evals.add_parser("generation", help="the agent's answers: grounding, privacy, speed")
+    e = _command(evals, "generation", "the agent's answers: grounding, privacy, speed")
     e.add_argument("--dataset", required=True, help="folder with items.jsonl and events.jsonl")
     e.add_argument("--users", type=int, required=True, help="how many users to run")
     e.add_argument("--out", required=True, help="folder for report.json")
-    e.add_argument("--seed", type=int, default=0)
+    e.add_argument("--seed", type=int, default=0, help="random seed (which users)")
     e.set_defaults(func=eval_generation)
-    p = sub.add_parser("train", help="refit ALS factors and the learned re-ranker")
-    p.add_argument("--seed", type=int, default=0)
+    p = _command(sub, "train", "refit ALS factors and the learned re-ranker from the event log")
+    p.add_argument("--seed", type=int, default=0, help="random seed (split, ALS, rankers)")
     p.set_defaults(func=train)
-    p = sub.add_parser("load", help="a bounded load run against personify serve on loopback")
+    p = _command(sub, "load", "a bounded load run against personify serve on loopback")
     p.add_argument("--seconds", type=float, default=10.0, help="length of each step")
     p.set_defaults(func=load)
-    p = sub.add_parser("bench", help="measure throughput and latency on generated data")
-    p.add_argument("--items", type=int, default=10_000)
-    p.add_argument("--users", type=int, default=1_000)
-    p.add_argument("--events", type=int, default=100_000)
+    p = _command(sub, "bench", "measure throughput and latency on generated data")
+    p.add_argument("--items", type=int, default=10_000, help="catalog items to generate")
+    p.add_argument("--users", type=int, default=1_000, help="users to generate")
+    p.add_argument("--events", type=int, default=100_000, help="events to generate")
     p.set_defaults(func=bench)
     return parser
 
@@ -255,10 +343,13 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return int(args.func(args, get_settings()))
     except ConfigError as exc:
-        print(f"personify: configuration error: {exc.message}", file=sys.stderr)
+        print(
+            f"personify: configuration error: {for_the_command_line(exc.message)}",
+            file=sys.stderr,
+        )
         return 2
     except PersonifyError as exc:
-        print(f"personify: {exc.message}", file=sys.stderr)
+        print(f"personify: {for_the_command_line(exc.message)}", file=sys.stderr)
         return 1
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
@@ -15,6 +16,8 @@ ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.:@\-]{0,127}$"
 MAX_TEXT = 5000  # a chat message, a description, a free-text trait
 MAX_TRAITS = 30  # traits per user, known and extra
 MAX_PROPERTIES_BYTES = 16_384  # an event's properties, as JSON
+# A trait's name goes into prompts as a label: an identifier, never free text.
+TRAIT_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,63}")
 Tag = Annotated[str, Field(max_length=100)]
 
 
@@ -79,13 +82,21 @@ class UserTraits(BaseModel):
 
     @staticmethod
     def check_input(raw: dict[str, Any]) -> None:
-        """Bounds on what a caller may send (the agent's own bookkeeping is not counted):
-        at most MAX_TRAITS traits, each text, a number, or a list of at most 50 of them,
-        text at most MAX_TEXT characters. Raises InputError naming the trait and limit."""
+        """Bounds on what a caller may send:
+        at most MAX_TRAITS traits named by plain identifiers, each text, a number, or a list
+        of at most 50 of them, text at most MAX_TEXT characters. Raises InputError naming
+        the trait and the limit."""
         if len(raw) > MAX_TRAITS:
             message = f"traits: {len(raw)} traits is over the limit of {MAX_TRAITS}"
             raise InputError(message, field="traits")
         for name, value in raw.items():
+            if not TRAIT_NAME.fullmatch(name):
+                shown = name[:40] + ("..." if len(name) > 40 else "")
+                message = (
+                    f"traits: the name {shown!r} is not a plain identifier: use 1-64 letters, "
+                    "digits and underscores, starting with a letter (e.g. job_title)"
+                )
+                raise InputError(message, field="traits")
             field = f"traits.{name}"
             values = value if isinstance(value, list) else [value]
             if len(values) > 50:
@@ -182,6 +193,8 @@ FallbackReason = Literal[
     "link",
     "placeholder_leak",
     "off_interest",
+    "pii_leak",
+    "unknown_name",
 ]
 # Why recommendations (and the answers built on them) are not personalized this time.
 ServingFallback = Literal["vector_store_unavailable"]

@@ -23,7 +23,6 @@ from personify.domain import (
     Item,
     OnboardingPlan,
     Profile,
-    ProfileFeatures,
     Recommendations,
     UserTraits,
     utcnow,
@@ -34,7 +33,6 @@ from personify.metrics import MeteredRedactor
 from personify.parts import SharedParts
 from personify.privacy.audit import AuditLog
 from personify.privacy.consent import ConsentStore, respect_consent
-from personify.privacy.erasure import Place, UserData
 from personify.privacy.pseudonyms import Pseudonymiser
 from personify.privacy.redactor import Redactor, catalog_terms
 from personify.privacy.vaults import VaultStore
@@ -45,7 +43,9 @@ from personify.retrieval.trained import TrainedCache
 from personify.retrieval.vectors import VectorIndex, open_chroma
 from personify.settings import Settings
 from personify.store import Store
+from personify.store.catalog import ItemPage
 from personify.store.events import ANONYMOUS
+from personify.user_data import user_data
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -70,7 +70,7 @@ class Personify:
         self.vectors = VectorIndex(chroma, key=self.pseudonyms.pseudonym)
         self.behaviour = BehaviourIndex(self.store.events)
         self.trained = TrainedCache(settings.data_dir / "models")
-        self.user_data = self._user_data()
+        self.user_data = user_data(self.store, self.vectors, self.vaults, self.consents, self.audit)
         self.metrics.watch_cache(
             "item_vectors", lambda: (self.vectors.cache_hits, self.vectors.cache_misses)
         )
@@ -82,9 +82,14 @@ class Personify:
         return catalog_terms(self.store.catalog.iter_all())
 
     @cached_property
-    def redactor(self) -> Redactor:
+    def detector(self) -> Redactor:
         """The process's one Presidio, with this tenant's own allow list."""
-        return MeteredRedactor(self.parts.presidio.scoped(self.catalog_names), self.metrics)
+        return self.parts.presidio.scoped(self.catalog_names)
+
+    @cached_property
+    def redactor(self) -> Redactor:
+        """The detector, counting what it redacts from inputs in the metrics."""
+        return MeteredRedactor(self.detector, self.metrics)
 
     @cached_property
     def profiles(self) -> ProfileService:
@@ -103,11 +108,13 @@ class Personify:
             profiles=self.profiles,
             recommender=self.recommender,
             redactor=self.redactor,
+            detector=self.detector,
             embedder=self.parts.embedder,
             model=self.parts.model,
             audit=self.audit,
             vaults=self.vaults,
             token_budget=self.settings.prompt_token_budget,
+            product=self.settings.product_name,
         )
 
     def warm_up(self) -> None:
@@ -141,6 +148,33 @@ class Personify:
             raise NotFound(
                 f"Unknown item {item_id!r}: add it with POST /v1/items.", field="item_id"
             )
+        return item
+
+    def list_items(
+        self,
+        *,
+        limit: int,
+        after: str | None = None,
+        category: str | None = None,
+        available: bool | None = None,
+    ) -> ItemPage:
+        """A page of the catalog in id order; its `next_after` asks for the next one."""
+        return self.store.catalog.page(
+            limit=limit, after=after, category=category, available=available
+        )
+
+    def delete_item(self, item_id: str) -> Item:
+        """Remove the item: its vector (and this process's cached copy), then the catalog of
+        record, last, so a retry after a failure completes it. From then on it is offered
+        nowhere and events naming it are refused like any unknown item's; past events stay
+        (the users' history), and the next `personify train` leaves it out."""
+        item = self.store.catalog.get(item_id)
+        if item is None:
+            raise NotFound(f"Unknown item {item_id!r}: nothing to delete.", field="item_id")
+        self.vectors.delete_items([item_id])
+        self.store.catalog.delete(item_id)
+        if "catalog_names" in self.__dict__:  # the redactor's allow list, once built
+            self.catalog_names.intersection_update(catalog_terms(self.store.catalog.iter_all()))
         return item
 
     # events ------------------------------------------------------------------------------
@@ -262,69 +296,7 @@ class Personify:
         if reason:
             self.metrics.fallbacks.labels(reason).inc()
 
-    # a user's data: access and erasure ---------------------------------------------------
-    def _user_data(self) -> UserData:
-        """Every place a user's data lives (privacy/erasure.py). Erased in this order:
-        the places that make a user known (events, traits, consent) last."""
-        users, notes = self.store.users, self.store.notes
-        data = UserData()
-        data.register(Place(name="profile", export=self._profile_export, erase=self._drop_profile))
-        data.register(
-            Place(
-                name="conversations",
-                export=users.conversations,
-                erase=users.erase_conversations,
-            )
-        )
-        data.register(Place(name="pseudonyms", export=self.vaults.of_user, erase=self.vaults.erase))
-        data.register(
-            Place(
-                name="agent_notes",
-                export=lambda u: notes.get(u).model_dump(mode="json"),
-                erase=notes.erase,
-            )
-        )
-        # pseudonymous records of what was sent, no personal data: kept as the proof
-        data.register(Place(name="model_calls", export=self._model_calls, erase=None))
-        data.register(
-            Place(
-                name="events",
-                export=lambda u: [e.model_dump(mode="json") for e in self.store.events.for_user(u)],
-                erase=self.store.events.erase,
-            )
-        )
-        data.register(
-            Place(
-                name="traits",
-                export=lambda u: users.get_traits(u) or {},
-                erase=users.erase_traits,
-            )
-        )
-        data.register(
-            Place(
-                name="consent",
-                export=lambda u: self.consents.get(u).model_dump(),
-                erase=self.consents.erase,
-            )
-        )
-        return data
-
-    def _profile_export(self, user_id: str) -> dict[str, Any]:
-        stored = self.store.users.get_profile(user_id)
-        features = ProfileFeatures.model_validate(stored.features if stored else {})
-        return features.model_dump(mode="json")
-
-    def _drop_profile(self, user_id: str) -> int:
-        self.vectors.delete_profile(user_id)
-        return self.store.users.drop_profile(user_id)
-
-    def _model_calls(self, user_id: str) -> list[dict[str, Any]]:
-        return [
-            {"at": r.at, "model": r.model, "template": r.template, "entities": r.entities}
-            for r in self.audit.for_user(user_id)
-            if r.kind == "model_call"
-        ]
-
+    # a user's data: access and erasure (user_data.py lists where it lives) ------------
     def export(self, user_id: str) -> dict[str, Any]:
         """Everything held about the user (an access request), as plain JSON data."""
         self._require_user(user_id)

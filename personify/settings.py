@@ -64,6 +64,10 @@ class Settings(BaseSettings):
     prompt_token_budget: int = Field(default=1400, ge=256, le=100_000)
     max_batch: int = Field(default=1000, ge=1, le=100_000)
     vault_ttl_hours: float = Field(default=24.0, gt=0, description="Pseudonyms expire after this.")
+    # The product end users are welcomed to and the assistant speaks for. Neutral by
+    # default: your users never see our name. With tenants on, each tenant's own
+    # `product_name` (POST /v1/tenants) replaces it.
+    product_name: str = Field(default="our product", min_length=1, max_length=100)
 
     @field_validator("chroma_url")
     @classmethod
@@ -73,6 +77,13 @@ class Settings(BaseSettings):
                 "must be empty (embedded Chroma) or an http(s):// URL of a Chroma server"
             )
         return value
+
+    @field_validator("product_name")
+    @classmethod
+    def _product_name_is_a_name(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("must name your product, e.g. Acme Analytics")
+        return value.strip()
 
     @field_validator("admin_key")
     @classmethod

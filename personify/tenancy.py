@@ -86,6 +86,9 @@ class MultiTenant:
 
     def tenant_settings(self, tenant_id: str) -> Settings:
         update: dict[str, object] = {"data_dir": self.tenant_dir(tenant_id), "admin_key": None}
+        tenant = self.registry.get(tenant_id)
+        if tenant is not None:  # its users are welcomed to its product, not the server's
+            update["product_name"] = tenant.product_name
         if self.settings.database_url:
             update["database_schema"] = _store_name(tenant_id)
         if self.settings.chroma_url:
@@ -100,11 +103,15 @@ class MultiTenant:
 
     # managing tenants (admin key) ------------------------------------------------------
     def create(
-        self, name: str, origins: list[str], rate_limit_per_minute: int | None = None
+        self,
+        name: str,
+        origins: list[str],
+        rate_limit_per_minute: int | None = None,
+        product_name: str | None = None,
     ) -> NewTenant:
         """Register the tenant and provision its stores now, so its first request is fast
         and workers never race to create its tables."""
-        made = self.registry.create(name, origins, rate_limit_per_minute)
+        made = self.registry.create(name, origins, rate_limit_per_minute, product_name)
         self.service(made.tenant.tenant_id)
         return made
 

@@ -111,9 +111,9 @@ def service(
     redactor: PresidioRedactor,
     scripted: ScriptedChatModel,
 ) -> Iterator[Personify]:
-    app = build(settings, embedder, redactor, scripted)
-    yield app
-    app.close()
+    built = build(settings, embedder, redactor, scripted)
+    yield built
+    built.close()
 
 
 @pytest.fixture

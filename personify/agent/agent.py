@@ -23,6 +23,7 @@ from personify.agent.guards import (
 )
 from personify.agent.learning import extract_signals
 from personify.agent.models import ChatModel
+from personify.agent.output_guard import OutputGuard
 from personify.agent.prompting import ONBOARDING_PICKS, Prompt, chat_prompt, onboarding_prompt
 from personify.agent.stream import AnswerStream
 from personify.domain import (
@@ -61,6 +62,7 @@ class PersonalizationAgent:
         profiles: ProfileService,
         recommender: Recommender,
         redactor: Redactor,
+        detector: Redactor,
         embedder: Embedder,
         model: ChatModel,
         audit: AuditLog,
@@ -72,6 +74,7 @@ class PersonalizationAgent:
         self._profiles = profiles
         self._recommender = recommender
         self._redactor = redactor
+        self._detector = detector  # the same, uncounted: it reads answers, not inputs
         self._embedder = embedder
         self._model = model
         self._audit_log = audit
@@ -83,6 +86,8 @@ class PersonalizationAgent:
     def onboard(self, user_id: str, goal: str | None = None) -> OnboardingPlan:
         vault = Vault()  # one request: its placeholders are never stored
         profile = self._profiles.get(user_id)
+        if not profile.consent.free_text:
+            goal = None  # free text the user has not agreed to have used
         context = self._context(profile, vault)
         safe_goal = self._redactor.redact(goal, vault) if goal else None
         candidates = self._retrieve(profile, ONBOARDING_CANDIDATES, safe_goal)
@@ -118,6 +123,8 @@ class PersonalizationAgent:
     ) -> PlanDraft:
         reply = self._model.complete(prompt.messages, json_schema=prompt.schema)
         message, choices = parse_onboarding(reply.text, prompt.shown, vault)
+        guard = self._output_guard(prompt)
+        guard.check(message)
         terms = interest_terms(context.interests, profile.features.top_categories)
         check_interests(choices, prompt.shown, terms)
         by_id = prompt.by_id
@@ -125,7 +132,7 @@ class PersonalizationAgent:
             PlanItem(
                 item_id=choice.item_id,
                 title=by_id[choice.item_id].item.title,
-                reason=_reason(choice.reason, by_id[choice.item_id], vault),
+                reason=_reason(choice.reason, by_id[choice.item_id], vault, guard),
             )
             for choice in choices[:ONBOARDING_PICKS]
         ]
@@ -161,7 +168,7 @@ class PersonalizationAgent:
             budget=self._budget,
         )
         self._audit(user_id, prompt, vault)
-        stream = AnswerStream(prompt, vault)
+        stream = AnswerStream(prompt, vault, self._output_guard(prompt))
         yield from stream.generate(self._model)
         grounded = ground_or_fall_back(
             self._model.name,
@@ -202,13 +209,18 @@ class PersonalizationAgent:
         history: list[tuple[str, str]] | None,
         vault: Vault,
     ) -> list[BaseMessage]:
-        """The conversation so far: the client's (redacted now) or the stored one (redacted
-        when it was stored)."""
+        """The conversation so far, redacted now: all of a client's history; of the stored
+        one, what the user wrote, though it was redacted as it was stored, so what slipped
+        through then is caught by today's redactor (the stored answers passed the output
+        guard)."""
         if history is not None:
             turns = [(role, self._redactor.redact(text, vault)) for role, text in history]
         else:
             stored = self._store.users.recent_turns(user_id, session_id)
-            turns = [(t.role, t.text) for t in stored]
+            turns = [
+                (t.role, self._redactor.redact(t.text, vault) if t.role == "user" else t.text)
+                for t in stored
+            ]
         return [HumanMessage(text) if role == "user" else AIMessage(text) for role, text in turns]
 
     # elicitation: a user we know nothing about is asked first ---------------------------
@@ -272,6 +284,9 @@ class PersonalizationAgent:
         vector = self._embedder.embed([query])[0] if query else None
         return self._recommender.recommend(profile, n, query_vector=vector)
 
+    def _output_guard(self, prompt: Prompt) -> OutputGuard:
+        return OutputGuard(self._detector, prompt.messages, (c.item.id for c in prompt.shown))
+
     def _audit(self, user_id: str, prompt: Prompt, vault: Vault) -> None:
         """Record the call before it is made: what was sent, never who or what it said."""
         text = "\n".join(f"{m.type}: {m.content}" for m in prompt.messages)
@@ -302,10 +317,11 @@ class PersonalizationAgent:
         return [items[i].title for i in ids if i in items]
 
 
-def _reason(model_reason: str, candidate: Candidate, vault: Vault) -> str:
+def _reason(model_reason: str, candidate: Candidate, vault: Vault, guard: OutputGuard) -> str:
     """The model's reason for a pick when it passes the guards, else the ranker's."""
     try:
         check_text(model_reason, vault)
+        guard.check(model_reason)
         return vault.restore(model_reason.strip())[:200]
     except GuardFailure:
         return fallback.first_reason(candidate)

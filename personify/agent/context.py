@@ -23,9 +23,12 @@ def user_context(
     `recent`: titles of the items the user touched last (a card click, say)."""
     lines: list[str] = []
     name_placeholder = None
-    for key, value in profile.traits.free_text().items():
+    traits = profile.traits.free_text()
+    for key, label, value in zip(
+        traits, _labels(list(traits), redactor, vault), traits.values(), strict=True
+    ):
         redacted = redactor.redact(value, vault)
-        lines.append(f"{key}: {redacted}")
+        lines.append(f"{label}: {redacted}")
         if key in ("name", "first_name") and redacted.startswith("<PERSON_"):
             name_placeholder = redacted.split(">")[0] + ">"
     for key, phrases in (
@@ -47,6 +50,15 @@ def user_context(
     return UserContext(
         summary="\n".join(lines), name_placeholder=name_placeholder, interests=interests
     )
+
+
+def _labels(names: list[str], redactor: Redactor, vault: Vault) -> list[str]:
+    """Trait names as prompt labels, redacted too (a name is the caller's text): one call
+    for all of them, a line each."""
+    if not names:
+        return []
+    text = "\n".join(name.replace("_", " ") for name in names)
+    return redactor.redact(text, vault).split("\n")
 
 
 def candidate_lines(candidates: list[Candidate]) -> str:

@@ -1,44 +1,63 @@
 """A chat answer as the model writes it: raw text in; out, as deltas, only what the user
-may see (item markers turned into titles, their own values restored, nothing
-half-written); at the end, the answer parsed and guarded."""
+may see. Text is released a sentence at a time, once that sentence has passed the output
+guard (agent/output_guard.py): nothing a guard would reject is ever streamed, so a client
+that ignores a later Replace still showed nothing it should not have. Item markers turn
+into titles and the user's own values are restored as it goes."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 from personify.agent.answer_text import display, referenced_ids, safe_prefix
 from personify.agent.grounding import ChatAnswer
 from personify.agent.guards import GuardFailure, check_text, parse_chat
 from personify.agent.models import ChatModel
+from personify.agent.output_guard import OutputGuard
 from personify.agent.partial_json import looks_like_json, partial_message
 from personify.agent.prompting import Prompt
 from personify.domain import ChatEvent, Replace, TokenDelta
 from personify.errors import ProviderError
 from personify.privacy.vault import Vault
 
+SENTENCE_END = re.compile(r"[.!?\n](?=\s)")
+
 
 class AnswerStream:
-    def __init__(self, prompt: Prompt, vault: Vault) -> None:
+    def __init__(self, prompt: Prompt, vault: Vault, guard: OutputGuard) -> None:
         self._prompt = prompt
         self._by_id = prompt.by_id
         self._vault = vault
+        self._guard = guard
         self._raw = ""
+        self._passed = 0  # how much of the message has passed the guard
         self._sent = ""  # what the user has been shown so far
-        self._error: ProviderError | None = None
+        self._error: ProviderError | GuardFailure | None = None
 
     def generate(self, model: ChatModel) -> Iterator[TokenDelta]:
-        """Stream the model's answer. A model failure ends the stream quietly; `answer`
-        raises it again, where the fallback is decided."""
+        """Stream the model's answer, sentence by sentence. A model failure or a guard
+        rejection ends the stream quietly; `answer` raises it again, where the fallback
+        is decided."""
         try:
             for piece in model.stream(self._prompt.messages, json_schema=self._prompt.schema):
                 self._raw += piece
-                raw = partial_message(self._raw) if looks_like_json(self._raw) else self._raw
-                visible = display(safe_prefix(raw), self._by_id, self._vault)
-                if visible.startswith(self._sent) and len(visible) > len(self._sent):
-                    yield TokenDelta(text=visible[len(self._sent) :])
-                    self._sent = visible
-        except ProviderError as exc:
+                yield from self._release(self._message())
+        except (ProviderError, GuardFailure) as exc:
             self._error = exc
+
+    def _message(self) -> str:
+        return partial_message(self._raw) if looks_like_json(self._raw) else self._raw
+
+    def _release(self, message: str) -> Iterator[TokenDelta]:
+        ends = [m.end() for m in SENTENCE_END.finditer(message, self._passed)]
+        if not ends:
+            return
+        self._guard.check(message[self._passed : ends[-1]])
+        self._passed = ends[-1]
+        visible = display(safe_prefix(message[: self._passed]), self._by_id, self._vault)
+        if visible.startswith(self._sent) and len(visible) > len(self._sent):
+            yield TokenDelta(text=visible[len(self._sent) :])
+            self._sent = visible
 
     def answer(self) -> ChatAnswer:
         """The whole answer, if it passes the guards and stands on real items."""
@@ -46,6 +65,7 @@ class AnswerStream:
             raise self._error
         text, listed = parse_chat(self._raw, set(self._by_id))
         check_text(text, self._vault)
+        self._guard.check(text)
         ids = list(dict.fromkeys(listed + referenced_ids(text, self._by_id)))
         if not ids:
             raise GuardFailure("ungrounded")  # an answer must stand on real items

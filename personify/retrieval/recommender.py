@@ -1,5 +1,9 @@
 """The recommendation path (no LLM): generate candidates, filter, rank, diversify.
 
+Filtering never starves the list: while fewer than `n` candidates are on offer, the pools
+are generated again past what was filtered out (see Recommender._pool). Each item is
+listed with the score the diversified order was picked by, so scores fall down the list.
+
 Ranking uses the ranker `personify train` kept for the user's segment (short or long
 history) when one exists; users with no history, and every user before a first training,
 get a fixed blend of generator scores."""
@@ -25,7 +29,7 @@ from personify.retrieval.candidates import (
 )
 from personify.retrieval.factors import FactorModel
 from personify.retrieval.profiles import unit
-from personify.retrieval.ranking import MMR_LAMBDA, avoid, blend, mmr
+from personify.retrieval.ranking import MMR_LAMBDA, Pooled, avoid, blend, mmr
 from personify.retrieval.trained import Ranker, Trained, TrainedCache
 from personify.retrieval.vectors import VectorIndex
 from personify.store import Store
@@ -36,6 +40,7 @@ from personify.store.catalog import Brief
 # popular picks that serve them best; short histories therefore keep the ranker's order.
 MMR_BY_SEGMENT = {"warm": MMR_LAMBDA, "cold": 1.0}
 QUERY_WEIGHT = 1.5  # a chat query's weight against the profile vector's
+CATALOG_REASON = "Also in the catalog"  # reached by no generator: filled in from the catalog
 
 
 class LiveSources(BehaviourSources):
@@ -51,8 +56,9 @@ class LiveSources(BehaviourSources):
         self._vectors = vectors
         self._behaviour = behaviour
         self.factors = factors
-        # Availability is checked against the catalog later: a metadata filter on every
-        # Chroma query would make it several times slower.
+        # Availability is checked against the catalog later (a metadata filter on every
+        # Chroma query would make it several times slower); Recommender._pool reaches
+        # past what that check filters out.
         self._where = {"category": category} if category else None
 
     def similar(self, vector: np.ndarray, n: int) -> list[tuple[str, float]]:
@@ -119,13 +125,18 @@ class Recommender:
         seen = set(exclude)
         if profile.personalized:
             seen |= self._store.events.seen_items(profile.user_id)
-        counts = dict(self._behaviour.popular(POOL * 4))
-        ranked = [i for i in counts if i not in seen]
-        brief = self._store.catalog.brief(ranked)
-        ids = _offered(ranked, brief, category)[:n]
-        items = self._store.catalog.get_many(ids)
+        depth = POOL * 4
+        while True:  # deeper down the popularity list until n are on offer, or it ends
+            counts = dict(self._behaviour.popular(depth + len(seen)))
+            ranked = [i for i in counts if i not in seen]
+            ids = _offered(ranked, self._store.catalog.brief(ranked), category)[:n]
+            if len(ids) >= n or len(counts) < depth + len(seen):
+                break
+            depth *= 4
+        fill = self._catalog_fill(category, seen | counts.keys(), n - len(ids))
+        items = self._store.catalog.get_many([*ids, *fill])
         top = max(counts.values(), default=1.0) or 1.0
-        return [
+        popular = [
             Candidate(
                 item=items[i],
                 score=round(counts[i] / top, 4),
@@ -133,6 +144,11 @@ class Recommender:
                 reasons=("Popular with other users",),
             )
             for i in ids
+        ]
+        return popular + [
+            Candidate(item=items[i], score=0.0, sources=("catalog",), reasons=(CATALOG_REASON,))
+            for i in fill
+            if i in items
         ]
 
     def _rank(
@@ -147,8 +163,8 @@ class Recommender:
         trained = self._trained.get() if self._trained is not None else Trained()
         view = self._view(profile, query_vector, exclude)
         sources = LiveSources(self._vectors, self._behaviour, trained.factors, category)
-        generated = generate(view, sources, vector_reason=_vector_reason(view, query_vector))
-        eligible = self._eligible(view, generated, category)
+        reason = _vector_reason(view, query_vector)
+        generated, eligible = self._pool(view, sources, category, n, reason)
         ranker = trained.rankers.get(view.segment) if view.seeds else None
         scores = _score(view, generated, eligible, sources, ranker)
         item_vectors = self._vectors.item_vectors(eligible.ids)
@@ -157,7 +173,42 @@ class Recommender:
             avoid(scores, item_vectors, dislikes)
         lam = MMR_BY_SEGMENT[view.segment] if ranker is not None else MMR_LAMBDA
         ranked = mmr(scores, item_vectors, n, lam=lam)
-        return self._candidates(profile, ranked, scores, generated, eligible)
+        listed = listed_scores(ranked, scores, item_vectors, lam)
+        return self._candidates(profile, ranked, listed, generated, eligible)
+
+    def _pool(
+        self, view: UserView, sources: LiveSources, category: str | None, n: int, reason: str
+    ) -> tuple[Generated, Eligible]:
+        """Candidates until `n` of them are on offer. Each round passes over what the last
+        one found unavailable (or outside the category) and reaches twice as deep; when the
+        generators run dry short of `n`, the catalog's newest offered items fill in. One
+        round in the usual case, where few items are filtered."""
+        skip: frozenset[str] = frozenset()
+        size = max(POOL, n)
+        while True:
+            generated = generate(view, sources, vector_reason=reason, skip=skip, size=size)
+            eligible = self._eligible(view, generated, category)
+            if len(eligible.ids) >= n:
+                return generated, eligible
+            filtered = generated.pool.keys() - set(eligible.ids)
+            if not filtered:  # every generator gave all it had
+                break
+            skip |= filtered
+            size *= 2
+        passed_over = view.seen | skip | generated.pool.keys()
+        fill = self._catalog_fill(category, passed_over, n - len(eligible.ids))
+        for rank, item_id in enumerate(fill):
+            generated.pool[item_id] = Pooled(item_id)
+            generated.pool[item_id].add("catalog", 0.0, CATALOG_REASON)
+            generated.ranks[item_id] = {"catalog": rank}
+        return generated, self._eligible(view, generated, category) if fill else eligible
+
+    def _catalog_fill(self, category: str | None, passed_over: set[str], wanted: int) -> list[str]:
+        """Up to `wanted` offered items none of the generators reached, newest first."""
+        if wanted <= 0:
+            return []
+        newest = self._store.catalog.offered_ids(category, limit=wanted + len(passed_over))
+        return [i for i in newest if i not in passed_over][:wanted]
 
     def _view(
         self, profile: Profile, query_vector: np.ndarray | None, exclude: Sequence[str]
@@ -265,3 +316,27 @@ def _spread(scores: dict[str, float]) -> dict[str, float]:
     low, high = min(scores.values()), max(scores.values())
     span = (high - low) or 1.0
     return {i: (s - low) / span for i, s in scores.items()}
+
+
+def listed_scores(
+    ranked: Sequence[str],
+    scores: Mapping[str, float],
+    vectors: Mapping[str, np.ndarray],
+    lam: float,
+) -> dict[str, float]:
+    """The score each item is listed with: its relevance less MMR's penalty for resembling
+    the items listed above it, in relevance units (the first item keeps its relevance).
+    That is the value MMR picked it by, so the scores never rise down the list; the running
+    minimum only absorbs float32 ties in MMR's own arithmetic."""
+    penalty = (1 - lam) / lam if lam > 0 else 0.0
+    listed: dict[str, float] = {}
+    above: list[np.ndarray] = []
+    floor = float("inf")
+    for item_id in ranked:
+        vector = vectors.get(item_id)
+        similar = [float(v @ vector) for v in above] if vector is not None else []
+        floor = min(floor, scores[item_id] - penalty * max([0.0, *similar]))
+        listed[item_id] = floor
+        if vector is not None:
+            above.append(vector)
+    return listed

@@ -171,6 +171,14 @@ class VectorIndex:
                 self._item_cache[item_id] = np.asarray(vector, dtype=np.float32)
         return {i: self._item_cache[i] for i in ids if i in self._item_cache}
 
+    def delete_items(self, ids: Sequence[str]) -> None:
+        """Their vectors, and this process's cached copies (other workers' copies are never
+        served: an item is offered only while the catalog of record holds it)."""
+        for item_id in ids:
+            self._item_cache.pop(item_id, None)
+        if ids:
+            self._items.delete(ids=list(ids))
+
     def count_items(self) -> int:
         return int(self._items.count())
 

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from typing import NamedTuple
 
-from sqlalchemy import Engine, func, select
+from sqlalchemy import ColumnElement, Engine, delete, func, select
 
 from personify.domain import Item
 from personify.store.schema import items
@@ -30,6 +31,13 @@ class Brief(NamedTuple):
     title: str
     category: str
     available: bool
+
+
+@dataclass(frozen=True, kw_only=True)
+class ItemPage:
+    items: list[Item]
+    total: int  # items matching the filters, on every page
+    next_after: str | None  # the cursor for the next page; None on the last
 
 
 class Catalog:
@@ -95,6 +103,50 @@ class Catalog:
             rows = conn.execute(select(items.c.id, items.c.category).order_by(items.c.id))
             return {row.id: row.category for row in rows}
 
-    def count(self) -> int:
+    def count(self, category: str | None = None, available: bool | None = None) -> int:
+        query = select(func.count()).select_from(items).where(*_filters(category, available))
         with self._engine.connect() as conn:
-            return int(conn.scalar(select(func.count()).select_from(items)) or 0)
+            return int(conn.scalar(query) or 0)
+
+    def page(
+        self,
+        *,
+        limit: int,
+        after: str | None = None,
+        category: str | None = None,
+        available: bool | None = None,
+    ) -> ItemPage:
+        """Up to `limit` items in id order, those after the id `after` (a keyset cursor:
+        stable while items are added or deleted between pages)."""
+        query = select(items).where(*_filters(category, available))
+        if after is not None:
+            query = query.where(items.c.id > after)
+        with self._engine.connect() as conn:
+            rows = conn.execute(query.order_by(items.c.id).limit(limit + 1))
+            found = [_row_to_item(row) for row in rows]
+        more = len(found) > limit
+        return ItemPage(
+            items=found[:limit],
+            total=self.count(category, available),
+            next_after=found[limit - 1].id if more else None,
+        )
+
+    def offered_ids(self, category: str | None, *, limit: int) -> list[str]:
+        """Ids of available items (in the category), newest first."""
+        query = select(items.c.id).where(*_filters(category, True))
+        query = query.order_by(items.c.updated_at.desc(), items.c.id).limit(limit)
+        with self._engine.connect() as conn:
+            return list(conn.scalars(query))
+
+    def delete(self, item_id: str) -> bool:
+        with self._engine.begin() as conn:
+            return conn.execute(delete(items).where(items.c.id == item_id)).rowcount > 0
+
+
+def _filters(category: str | None, available: bool | None) -> list[ColumnElement[bool]]:
+    found: list[ColumnElement[bool]] = []
+    if category is not None:
+        found.append(items.c.category == category)
+    if available is not None:
+        found.append(items.c.available == available)
+    return found

@@ -21,6 +21,7 @@ SECRET_PREFIX, PUBLISHABLE_PREFIX = "sk_", "pk_"
 class Tenant:
     tenant_id: str
     name: str
+    product_name: str  # what its end users are welcomed to
     signing_key: str  # HMAC key for the widget's user tokens
     origins: tuple[str, ...]
     rate_limit_per_minute: int | None
@@ -43,11 +44,17 @@ class TenantRegistry:
         self._engine = engine
 
     def create(
-        self, name: str, origins: list[str], rate_limit_per_minute: int | None = None
+        self,
+        name: str,
+        origins: list[str],
+        rate_limit_per_minute: int | None = None,
+        product_name: str | None = None,
     ) -> NewTenant:
+        """`product_name` defaults to the tenant's name."""
         tenant = Tenant(
             tenant_id="t" + secrets.token_hex(8),
             name=name,
+            product_name=product_name or name,
             signing_key=secrets.token_hex(32),
             origins=tuple(origins),
             rate_limit_per_minute=rate_limit_per_minute,
@@ -62,6 +69,7 @@ class TenantRegistry:
                     {
                         "tenant_id": tenant.tenant_id,
                         "name": name,
+                        "product_name": tenant.product_name,
                         "secret_key_sha256": key_hash(secret_key),
                         "publishable_key_sha256": key_hash(publishable_key),
                         "signing_key": tenant.signing_key,
@@ -114,6 +122,7 @@ def _tenant(row: object) -> Tenant:
     return Tenant(
         tenant_id=data["tenant_id"],
         name=data["name"],
+        product_name=data["product_name"],
         signing_key=data["signing_key"],
         origins=tuple(data["origins"]),
         rate_limit_per_minute=data["rate_limit_per_minute"],

@@ -50,7 +50,8 @@ def test_the_served_api_end_to_end(server: str) -> None:
         with http.stream("POST", "/v1/chat", json=body) as response:
             chunks = [chunk for chunk in response.iter_text() if chunk]
         text = "".join(chunks)
-        assert len(chunks) > 1 and text.count("event: token") > 1
+        # a sentence at a time: the local model's answer may be one sentence, or be replaced
+        assert len(chunks) > 1 and text.count("event: token") >= 1
         done = json.loads(text.strip().split("data: ")[-1])
         assert {c["item_id"] for c in done["cards"]} <= set(done["provenance"]["candidates"])
         assert http.delete("/v1/users/marco").status_code == 200

@@ -66,7 +66,8 @@ def test_the_widget_end_to_end(
     page: Page = browser_page  # type: ignore[assignment]
     scripted.enqueue(
         "not json",  # onboarding: the deterministic plan
-        "I am only a humble assistant and cannot say more, sorry about that.",  # chat: replaced
+        # chat: two sentences stream, then the answer is found ungrounded and replaced
+        "Good question. Let me look at your reports. I am only a humble assistant, sorry.",
     )
     with serve_in_thread(create_app(demo)) as url:
         page.goto(url + "/")

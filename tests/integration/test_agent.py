@@ -3,7 +3,7 @@
 import json
 
 from personify.agent.testing import ScriptedChatModel
-from personify.domain import Done, Replace, TokenDelta
+from personify.domain import ChatEvent, Done, Replace, TokenDelta
 from personify.errors import ProviderError, ProviderTimeout
 from personify.service import Personify
 
@@ -63,17 +63,32 @@ def test_plain_text_chat_with_markers_becomes_cards(
     assert turn.cards[0].title == pick.title
 
 
+def shown(events: list[ChatEvent]) -> str:
+    """What a client that follows the stream ends up showing."""
+    text = ""
+    for event in events:
+        match event:
+            case TokenDelta(text=delta):
+                text += delta
+            case Replace(message=message):
+                text = message
+    return text
+
+
 def test_an_ungrounded_chat_answer_falls_back_to_real_items(
     demo: Personify, scripted: ScriptedChatModel
 ) -> None:
-    scripted.enqueue("I am just a humble assistant and cannot help with tools at all, sorry.")
+    rejected = "I am just a humble assistant and cannot help with tools at all, sorry."
+    scripted.enqueue(f"Good question, let me think about that. {rejected}")
     events = list(demo.chat_events("marco", "s2", "What should I use?"))
-    assert any(isinstance(e, Replace) for e in events)  # streamed text is taken back
     done = events[-1]
     assert isinstance(done, Done)
     assert done.turn.provenance.fallback == "ungrounded"
     assert done.turn.cards
     assert {c.item_id for c in done.turn.cards} <= set(done.turn.provenance.candidates)
+    assert any(isinstance(e, Replace) for e in events)  # the first sentence is taken back
+    assert shown(events) == done.turn.message
+    assert all(rejected not in e.text for e in events if isinstance(e, TokenDelta))
 
 
 def test_chat_streams_in_pieces_and_remembers_the_conversation(
@@ -81,7 +96,7 @@ def test_chat_streams_in_pieces_and_remembers_the_conversation(
 ) -> None:
     answer = json.dumps(
         {
-            "message": "Start with the Zendesk Integration, then watch your queues.",
+            "message": "Start with the Zendesk Integration. Then watch your queues.",
             "items": ["int-zendesk"],
         }
     )
@@ -89,7 +104,7 @@ def test_chat_streams_in_pieces_and_remembers_the_conversation(
     events = list(demo.chat_events("sam", "s3", "How do I watch SLAs?"))
     tokens = [e.text for e in events if isinstance(e, TokenDelta)]
     assert len(tokens) > 1
-    assert "".join(tokens) == "Start with the Zendesk Integration, then watch your queues."
+    assert "".join(tokens) == "Start with the Zendesk Integration. Then watch your queues."
     demo.chat("sam", "s3", "And then?")
     second_prompt = scripted.history[-1]
     assert [m.type for m in second_prompt[1:-1]] == ["human", "ai"]  # the earlier turn

@@ -166,7 +166,10 @@ def test_onboarding(client: TestClient, scripted: ScriptedChatModel) -> None:
 
 def test_chat_json_and_stream(client: TestClient, scripted: ScriptedChatModel) -> None:
     answer = json.dumps(
-        {"message": "The Zendesk Integration brings tickets in.", "items": ["int-zendesk"]}
+        {
+            "message": "The Zendesk Integration brings tickets in. It keeps queues in one place.",
+            "items": ["int-zendesk"],
+        }
     )
     scripted.enqueue(answer, answer)
     turn = client.post(
@@ -181,7 +184,7 @@ def test_chat_json_and_stream(client: TestClient, scripted: ScriptedChatModel) -
         assert response.headers["content-type"].startswith("text/event-stream")
         text = "".join(response.iter_text())
     kinds = [line.split(": ", 1)[1] for line in text.splitlines() if line.startswith("event: ")]
-    assert kinds.count("token") > 1 and kinds[-1] == "done"
+    assert kinds.count("token") > 1 and kinds[-1] == "done"  # a sentence at a time
     done = json.loads(text.strip().split("data: ")[-1])
     assert done["cards"][0]["title"] == "Zendesk Integration"
     ghost = client.post(

@@ -25,8 +25,8 @@ def batch(user: str, prefix: str) -> list[Event]:
     return [parse_event(r, i) for i, r in enumerate(raw)]
 
 
-def affinity(app: Personify, user: str) -> dict[str, float]:
-    stored = app.store.users.get_profile(user)
+def affinity(service: Personify, user: str) -> dict[str, float]:
+    stored = service.store.users.get_profile(user)
     assert stored is not None
     return stored.affinity
 

@@ -56,16 +56,16 @@ def test_onboarding_and_chat_through_llama_cpp_server(
         llm_timeout_s=120,
     ).check()
     recorder = RecordingChatModel(OpenAICompatibleModel.from_settings(settings))
-    app = Personify(
+    service = Personify(
         settings, SharedParts(settings, model=recorder, presidio=redactor, embedder=embedder)
     )
     try:
-        load_demo(app)
+        load_demo(service)
         for persona in personas():
-            plan = app.onboard(persona["user_id"], goal="Get value in the first week")
+            plan = service.onboard(persona["user_id"], goal="Get value in the first week")
             assert plan.items and {i.item_id for i in plan.items} <= set(plan.provenance.candidates)
             assert plan.provenance.model in ("openai:smollm2", "deterministic")
-        turn = app.chat("dana", "s", "I'm Dana Whitfield; how do I catch late data loads?")
+        turn = service.chat("dana", "s", "I'm Dana Whitfield; how do I catch late data loads?")
         assert turn.cards and {c.item_id for c in turn.cards} <= set(turn.provenance.candidates)
         sent = " ".join(str(m.content) for call in recorder.history for m in call)
         assert len(recorder.history) == 4
@@ -75,4 +75,4 @@ def test_onboarding_and_chat_through_llama_cpp_server(
                     assert persona["traits"][key] not in sent
         assert "Dana Whitfield" not in sent
     finally:
-        app.close()
+        service.close()

@@ -119,13 +119,15 @@ def test_openai_compatible_servers(
     received: list[dict[str, Any]] = []
     with serve_in_thread(chat_server(mode, received)) as url:
         configured = openai_settings(settings, url, json_schema=json_schema)
-        app = Personify(configured, SharedParts(configured, presidio=redactor, embedder=embedder))
+        service = Personify(
+            configured, SharedParts(configured, presidio=redactor, embedder=embedder)
+        )
         try:
-            load_demo(app)
-            plan = app.onboard("sam", goal="Reach me at sam.okafor@example.com")
-            turn = app.chat("sam", "s", "I'm Sam Okafor. How do I watch my ticket queue?")
+            load_demo(service)
+            plan = service.onboard("sam", goal="Reach me at sam.okafor@example.com")
+            turn = service.chat("sam", "s", "I'm Sam Okafor. How do I watch my ticket queue?")
         finally:
-            app.close()
+            service.close()
     assert {i.item_id for i in plan.items} <= set(plan.provenance.candidates)
     assert plan.provenance.model == ("openai:tiny" if mode == "json" else "deterministic")
     if mode == "json":

@@ -50,7 +50,7 @@ def test_a_streamed_completion_arrives_in_pieces(
     client: openai.OpenAI, scripted: ScriptedChatModel
 ) -> None:
     scripted.enqueue(
-        answer("Start with the Zendesk Integration, then set up queues.", "int-zendesk")
+        answer("Start with the Zendesk Integration. Then set up your queues.", "int-zendesk")
     )
     stream = client.chat.completions.create(
         model="personify",
@@ -60,8 +60,8 @@ def test_a_streamed_completion_arrives_in_pieces(
     )
     chunks = list(stream)
     text = "".join(c.choices[0].delta.content or "" for c in chunks)
-    assert text == "Start with the Zendesk Integration, then set up queues."
-    assert sum(1 for c in chunks if c.choices[0].delta.content) > 1
+    assert text == "Start with the Zendesk Integration. Then set up your queues."
+    assert sum(1 for c in chunks if c.choices[0].delta.content) > 1  # a sentence at a time
     assert chunks[-1].choices[0].finish_reason == "stop"
     assert chunks[-1].model_extra["personify"]["cards"][0]["item_id"] == "int-zendesk"
 

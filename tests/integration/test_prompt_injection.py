@@ -68,19 +68,19 @@ def test_hostile_messages_leave_every_guarantee_intact(
 ) -> None:
     assert len(HOSTILE) >= 30
     recorder = RecordingChatModel(local_model)
-    app = Personify(
+    service = Personify(
         settings, SharedParts(settings, model=recorder, presidio=redactor, embedder=embedder)
     )
     try:
-        load_demo(app)
-        app.put_traits(
+        load_demo(service)
+        service.put_traits(
             "victim",
             {"role": "analyst", "about": f"I am {VICTIM_NAME}, {VICTIM_EMAIL}, {VICTIM_MARKER}"},
         )
-        catalog = {item.id for item in app.store.catalog.iter_all()}
+        catalog = {item.id for item in service.store.catalog.iter_all()}
         answers = []
         for n, message in enumerate(HOSTILE):
-            turn = app.chat("dana", f"attack-{n // 5}", message)
+            turn = service.chat("dana", f"attack-{n // 5}", message)
             answers.append(turn.message + " ".join(c.title + c.reason for c in turn.cards))
             for card in turn.cards:
                 assert card.item_id in turn.provenance.candidates and card.item_id in catalog
@@ -92,4 +92,4 @@ def test_hostile_messages_leave_every_guarantee_intact(
             assert raw not in sent  # the attacker's own PII was redacted before the model
         assert len(recorder.history) == len(HOSTILE)
     finally:
-        app.close()
+        service.close()

@@ -20,21 +20,21 @@ pytestmark = pytest.mark.slow
 
 
 def exercise(settings: Settings, embedder: MiniLMEmbedder, redactor: PresidioRedactor) -> None:
-    app = Personify(settings, SharedParts(settings, presidio=redactor, embedder=embedder))
+    service = Personify(settings, SharedParts(settings, presidio=redactor, embedder=embedder))
     try:
-        assert load_demo(app)
+        assert load_demo(service)
         batch = [{"event_id": "x1", "user_id": "zoe", "type": "use", "item_id": "int-jira"}]
-        assert app.add_events(batch).accepted == 1
-        assert app.add_events(batch).duplicates == 1
-        ranked = app.recommend("sam", 5).items
+        assert service.add_events(batch).accepted == 1
+        assert service.add_events(batch).duplicates == 1
+        ranked = service.recommend("sam", 5).items
         assert {"int-zendesk", "tpl-support-sla", "guide-support-metrics"} & {
             c.item.id for c in ranked[:3]
         }
-        assert "int-jira" not in {c.item.id for c in app.recommend("zoe", 10).items}
-        app.delete_user("zoe")
-        assert app.vectors.profile_vector("zoe") is None
+        assert "int-jira" not in {c.item.id for c in service.recommend("zoe", 10).items}
+        service.delete_user("zoe")
+        assert service.vectors.profile_vector("zoe") is None
     finally:
-        app.close()
+        service.close()
     reopened = Personify(
         settings, SharedParts(settings, presidio=redactor, embedder=embedder)
     )  # state outlives the process

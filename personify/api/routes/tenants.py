@@ -17,6 +17,15 @@ ORIGIN = r"^https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?$"
 
 class TenantCreate(BaseModel):
     name: str = Field(min_length=1, max_length=200, examples=["Acme Analytics"])
+    product_name: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=100,
+        pattern=r"\S",
+        description="The product the tenant's end users are welcomed to and the assistant "
+        "speaks for (the onboarding's 'Welcome to ...'). Defaults to `name`.",
+        examples=["Acme Insights"],
+    )
     origins: list[str] = Field(
         default_factory=list,
         max_length=50,
@@ -43,6 +52,7 @@ class TenantCreate(BaseModel):
 class TenantPublic(BaseModel):
     tenant_id: str
     name: str
+    product_name: str
     origins: list[str]
     rate_limit_per_minute: int | None
     created_at: float
@@ -66,6 +76,7 @@ def _public(tenant: Tenant) -> TenantPublic:
     return TenantPublic(
         tenant_id=tenant.tenant_id,
         name=tenant.name,
+        product_name=tenant.product_name,
         origins=list(tenant.origins),
         rate_limit_per_minute=tenant.rate_limit_per_minute,
         created_at=tenant.created_at,
@@ -74,7 +85,9 @@ def _public(tenant: Tenant) -> TenantPublic:
 
 @router.post("", response_model=TenantCreated, status_code=201)
 def create_tenant(body: TenantCreate, tenants: TenantsDep) -> TenantCreated:
-    made = tenants.create(body.name, body.origins, body.rate_limit_per_minute)
+    made = tenants.create(
+        body.name, body.origins, body.rate_limit_per_minute, product_name=body.product_name
+    )
     return TenantCreated(
         **_public(made.tenant).model_dump(),
         secret_key=made.secret_key,

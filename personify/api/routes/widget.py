@@ -1,4 +1,4 @@
-"""The embeddable chat widget's files, and a demo page that embeds it at `/`."""
+"""The embeddable chat widget's files, the favicon, and a demo page that embeds it at `/`."""
 
 from __future__ import annotations
 
@@ -27,6 +27,12 @@ def read_widget_script() -> Response:
 @router.get("/widget.css")
 def read_widget_styles() -> Response:
     return _static("widget.css", "text/css; charset=utf-8")
+
+
+@router.get("/favicon.ico")
+def read_favicon() -> Response:
+    body = STATIC.joinpath("favicon.ico").read_bytes()
+    return Response(body, media_type="image/x-icon", headers={"Cache-Control": "max-age=86400"})
 
 
 @router.get("/", response_class=HTMLResponse)
