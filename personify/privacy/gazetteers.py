@@ -232,7 +232,7 @@ def places() -> dict[str, float]:
 
 
 def place_recognizer() -> Any:
-    """Countries and larger cities by name, capitalised or in capitals: spaCy's small model
+    """Countries and larger cities by name, capitalised or in capitals: the NER model
     misses many of them, above all in address blocks and in capitals."""
     from presidio_analyzer import EntityRecognizer, RecognizerResult
 
@@ -245,11 +245,15 @@ def place_recognizer() -> Any:
         def analyze(self, text: str, entities: list[str], nlp_artifacts: Any = None) -> list[Any]:
             found = []
             tokens = list(TOKEN.finditer(text))
+            capitalised = [t.group()[:1].isupper() for t in tokens]
             n = 0
             while n < len(tokens):
+                if not capitalised[n]:
+                    n += 1
+                    continue
                 for size in range(MAX_PLACE_WORDS, 0, -1):
                     window = tokens[n : n + size]
-                    if len(window) < size or not all(t.group()[:1].isupper() for t in window):
+                    if len(window) < size or not all(capitalised[n : n + size]):
                         continue
                     name = text[window[0].start() : window[-1].end()].rstrip(".")
                     score = known.get(" ".join(name.lower().split()))

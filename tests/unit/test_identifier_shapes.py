@@ -84,6 +84,8 @@ def test_ibans_in_any_case_with_any_separator(iban: str) -> None:
     assert iban_end(text, start, len(text)) == start + len(iban)
 
 
-@pytest.mark.parametrize("text", ["GB82WEST12345698765433", "GB82WEST1234", "XX82WEST12345698765432"])
+@pytest.mark.parametrize(
+    "text", ["GB82WEST12345698765433", "GB82WEST1234", "XX82WEST12345698765432"]
+)
 def test_ibans_with_a_bad_checksum_length_or_country_are_not(text: str) -> None:
     assert iban_end(text, 0, len(text)) is None

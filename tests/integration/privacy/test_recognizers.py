@@ -30,7 +30,11 @@ def found(redactor: PresidioRedactor, text: str) -> set[tuple[str, str]]:
         ("Hauptstraße 5, Berlin", "STREET_ADDRESS", "Hauptstraße 5"),
         ("12 rue de la Paix", "STREET_ADDRESS", "12 rue de la Paix"),
         ("We moved here from Quarrington last year", "LOCATION", "Quarrington"),
-        ("John Smith\n3378 Lovers Lane\nSuite 680\nPort Whitney, NV 12345", "LOCATION", "Port Whitney"),
+        (
+            "John Smith\n3378 Lovers Lane\nSuite 680\nPort Whitney, NV 12345",
+            "LOCATION",
+            "Port Whitney",
+        ),
         ("I work with ifeoma okafor on revenue", "PERSON", "ifeoma okafor"),
         ("Dear Ifeoma Okafor,\nthanks", "PERSON", "Ifeoma Okafor"),
         ("Please ask Dr. Okonkwo", "PERSON", "Okonkwo"),
@@ -43,9 +47,7 @@ def test_added_recognizers_find_what_the_small_model_missed(
 ) -> None:
     spans = found(redactor, text)
     places = {"LOCATION", "STREET_ADDRESS"}  # a place masked as an address counts, as in the eval
-    assert any(
-        (e == entity or {e, entity} <= places) and value in v for e, v in spans
-    ), spans
+    assert any((e == entity or {e, entity} <= places) and value in v for e, v in spans), spans
 
 
 @pytest.mark.parametrize(

@@ -11,7 +11,7 @@ import pytest
 from personify.service import Personify
 
 OTTO = (
-    Path(__file__).resolve().parents[3]
+    Path(__file__).resolve().parents[4]
     / "shared"
     / "data"
     / "otto_sessions_sample"

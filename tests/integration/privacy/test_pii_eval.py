@@ -7,7 +7,7 @@ import pytest
 
 from personify.cli import main
 
-DATA = Path(__file__).resolve().parents[3] / "shared" / "data"
+DATA = Path(__file__).resolve().parents[4] / "shared" / "data"
 
 
 @pytest.mark.parametrize(

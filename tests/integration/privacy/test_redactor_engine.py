@@ -28,7 +28,9 @@ def test_only_the_w095_warning_of_the_load_is_silenced(redactor: PresidioRedacto
     """The filter is scoped to loading the model: no filter is left installed."""
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        warnings.warn("[W095] Model 'en_core_web_sm' (3.7.1) was trained with spaCy v3.7.2")
+        warnings.warn(
+            "[W095] Model 'en_core_web_sm' (3.7.1) was trained with spaCy v3.7.2", stacklevel=1
+        )
     assert len(caught) == 1  # another model's W095, outside the load, still shows
 
 

@@ -8,7 +8,7 @@ from fastapi.testclient import TestClient
 from personify.agent.testing import ScriptedChatModel
 from personify.domain import Done, Replace, TokenDelta
 from personify.service import Personify
-from tests.integration.test_observability import samples, value
+from tests.integration.api.test_observability import samples, value
 
 
 def sent(scripted: ScriptedChatModel) -> str:

@@ -50,6 +50,8 @@ def test_contact_details_in_a_catalog_are_never_exempt(redactor: PresidioRedacto
     terms = catalog_terms(catalog)
     assert not any("@" in t or sum(c.isdigit() for c in t) >= 7 for t in terms), terms
     # and even a hand-made allow list holding them exempts none
-    scoped = redactor.scoped({"help@zendesk.example", "+44 7700 900461", "GB82 WEST 1234 5698 7654 32"})
+    scoped = redactor.scoped(
+        {"help@zendesk.example", "+44 7700 900461", "GB82 WEST 1234 5698 7654 32"}
+    )
     text = "Mail help@zendesk.example, call +44 7700 900461, pay GB82 WEST 1234 5698 7654 32."
     assert {s.entity for s in scoped.find(text)} == {"EMAIL_ADDRESS", "PHONE_NUMBER", "IBAN_CODE"}
