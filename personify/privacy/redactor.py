@@ -82,7 +82,9 @@ class PresidioRedactor:
         try:
             if not text.strip():
                 return []
-            normal = normalize(text)
+            # Placeholders already in the text (a stored turn redacted again) stay as they
+            # are: blanked, same length, so no span ever cuts into one.
+            normal = normalize(PLACEHOLDER.sub(lambda m: " " * len(m.group()), text))
             with self._lock:  # spaCy pipelines are not documented as thread-safe
                 results = self._engine.analyze(
                     text=normal.text,

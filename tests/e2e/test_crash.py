@@ -94,7 +94,7 @@ def test_sigkill_mid_stream_loses_nothing_acknowledged(tmp_path: Path) -> None:
     finally:
         server.terminate()
         server.wait(timeout=30)
-    engine = create_engine(f"sqlite:///{tmp_path / 'state' / 'personify.db'}")
+    engine = create_engine(f"sqlite:///{tmp_path / 'state' / 'demo' / 'personify.db'}")
     with engine.connect() as conn:
         total = conn.scalar(select(func.count()).where(events.c.user_id.like("crash-u%")))
         unfolded = conn.scalar(

@@ -15,6 +15,9 @@ import httpx
 import pytest
 from sqlalchemy import create_engine, func, select
 
+from personify.demo import load_demo
+from personify.service import Personify
+from personify.settings import load_settings
 from personify.store.schema import events
 from tests.servers import (
     chroma_cli,
@@ -55,6 +58,12 @@ def test_workers_share_the_stores_without_losing_or_doubling_events(
             "PERSONIFY_CHROMA_URL": chroma,
             "PERSONIFY_DATABASE_URL": pg,
         }
+        # the catalog, loaded once into the shared stores (the demo itself is one process)
+        seed = Personify(
+            load_settings(data_dir=tmp_path / "state", chroma_url=chroma, database_url=pg)
+        )
+        load_demo(seed)
+        seed.close()
         urls, logs = [], []
         answers: list[dict[str, int]] = []
 
@@ -73,7 +82,7 @@ def test_workers_share_the_stores_without_losing_or_doubling_events(
                 urls.append(f"http://127.0.0.1:{port}")
                 logs.append(tmp_path / f"serve-{port}.log")
                 command = [sys.executable, "-m", "personify.cli", "serve", "--port", str(port)]
-                command += ["--workers", str(workers), "--load-demo"]
+                command += ["--workers", str(workers)]
                 ready = f"{urls[-1]}/healthz"
                 servers.enter_context(run_process(command, ready, logs[-1], env=env, seconds=240))
             threads = [threading.Thread(target=send, args=(s,)) for s in range(SENDERS)]

@@ -49,20 +49,20 @@ def api(
             settings, SharedParts(settings, model=model, presidio=redactor, embedder=embedder)
         )
         load_demo(service)
-        target: Personify | MultiTenant = service
+        serving: Personify | MultiTenant = service
     else:
         settings = load_settings(data_dir=data, admin_key=ADMIN)
-        target = MultiTenant(
+        serving = MultiTenant(
             settings, SharedParts(settings, model=model, presidio=redactor, embedder=embedder)
         )
-    app = create_app(target)
+    app = create_app(serving)
     with TestClient(app) as client:  # runs start-up; schemathesis then calls the same app
         headers: dict[str, str] = {}
-        if isinstance(target, MultiTenant):
+        if isinstance(serving, MultiTenant):
             made = client.post(
                 "/v1/tenants", json={"name": "fuzz"}, headers={"Authorization": f"Bearer {ADMIN}"}
             ).json()
-            load_demo(target.service(made["tenant_id"]))
+            load_demo(serving.service(made["tenant_id"]))
             headers = {"Authorization": f"Bearer {made['secret_key']}"}
         yield schemathesis.openapi.from_asgi("/openapi.json", app), headers
 

@@ -12,6 +12,7 @@ from sqlalchemy import update
 
 from personify.agent.testing import ScriptedChatModel
 from personify.demo import catalog as demo_items
+from personify.privacy.vault import Vault
 from personify.service import Personify
 from personify.store.schema import vaults
 
@@ -64,3 +65,12 @@ def test_vaults_expire(demo: Personify, scripted: ScriptedChatModel) -> None:
         conn.execute(update(vaults).values(updated_at=time.time() - ttl_s - 60))
     assert demo.vaults.open("sam", "old").entries == {}
     assert demo.vaults.of_user("sam") == {}  # removed, not just hidden
+
+
+def test_redacting_again_leaves_placeholders_whole(demo: Personify) -> None:
+    """A stored turn is redacted again before it goes back into a prompt: its placeholders
+    stay as they are and are never taken for new values."""
+    vault = Vault()
+    once = demo.redactor.redact("I am Amara Okonkwo, call +44 7700 900461.", vault)
+    assert demo.redactor.redact(once, vault) == once
+    assert sorted(vault.entries.values()) == ["+44 7700 900461", "Amara Okonkwo"]
