@@ -63,10 +63,15 @@ def open_chroma(url: str, path: Path, database: str = "") -> Any:
 
 
 def drop_chroma_database(url: str, database: str) -> None:
-    """Remove a tenant's Chroma database, collections and vectors with it (server mode)."""
+    """Remove a tenant's Chroma database, collections and vectors with it (server mode).
+    A database that is not there (never opened, or removed already) is no error."""
     import chromadb
+    from chromadb.errors import NotFoundError
 
-    chromadb.AdminClient(_server_settings(url)).delete_database(database)
+    try:
+        chromadb.AdminClient(_server_settings(url)).delete_database(database)
+    except NotFoundError:
+        pass
 
 
 def list_chroma_databases(url: str, prefix: str) -> list[str]:
