@@ -80,6 +80,12 @@ class Unauthorized(PersonifyError):
         return {"WWW-Authenticate": "Bearer"}
 
 
+class TokenExpired(Unauthorized):
+    """A widget user token that was genuine but is past its expiry: mint a fresh one."""
+
+    code = "token_expired"
+
+
 class Forbidden(PersonifyError):
     """A valid key used outside its rights."""
 

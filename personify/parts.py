@@ -43,10 +43,10 @@ class SharedParts:
 
     @property
     def presidio(self) -> PresidioRedactor:
-        """The one loaded analyzer; each tenant redacts through a `scoped()` view of it."""
+        """The process's analyzers; each tenant redacts through a `scoped()` view of them."""
         with self._lock:
             if self._presidio is None:
-                self._presidio = PresidioRedactor()
+                self._presidio = PresidioRedactor(self.settings.redaction_analyzers)
             return self._presidio
 
     @property

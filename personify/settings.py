@@ -40,6 +40,9 @@ class Settings(BaseSettings):
     llm_timeout_s: float = Field(default=30.0, gt=0)
     llm_max_tokens: int = Field(default=320, gt=16, le=4096)
     llm_threads: int = Field(default=2, ge=1, le=256)
+    # Presidio analyzers (each with its own copy of spaCy's model, about 150 MB) that redact
+    # side by side; one is loaded at start, more only while every loaded one is busy.
+    redaction_analyzers: int = Field(default=2, ge=1, le=32)
     openai_base_url: str | None = None
     openai_api_key: SecretStr | None = None
     openai_model: str | None = None
@@ -58,7 +61,15 @@ class Settings(BaseSettings):
     # request needs a key and this one manages tenants.
     admin_key: SecretStr | None = None
     rate_limit_per_minute: int = Field(default=600, ge=1, description="Per secret key.")
-    publishable_rate_limit_per_minute: int = Field(default=120, ge=1, description="Per widget key.")
+    publishable_rate_limit_per_minute: int = Field(
+        default=120, ge=1, description="Per end user of a widget key."
+    )
+    # Failed key or user-token checks allowed per client address a minute; over it, every
+    # request from that address is refused (429) before any key is compared.
+    failed_auth_per_minute: int = Field(default=20, ge=1)
+    # After POST /v1/tenants/{id}/rotate, how long the old signing key still verifies
+    # widget user tokens (a request may say otherwise).
+    signing_key_grace_seconds: int = Field(default=86_400, ge=0, le=30 * 86_400)
     # Where rate-limit counters live: memory:// (per worker) or redis://host:port (shared).
     rate_limit_storage: str = "memory://"
     prompt_token_budget: int = Field(default=1400, ge=256, le=100_000)

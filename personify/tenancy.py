@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import shutil
 import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -114,6 +115,15 @@ class MultiTenant:
         made = self.registry.create(name, origins, rate_limit_per_minute, product_name)
         self.service(made.tenant.tenant_id)
         return made
+
+    def rotate(self, tenant_id: str, grace_seconds: float) -> Tenant:
+        """A new signing key for the tenant's widget tokens. Nothing cached here holds the
+        key: every request reads its tenant from the registry, so every worker sees the new
+        key (and the old one's end) on its next request."""
+        tenant = self.registry.rotate(tenant_id, grace_seconds, now=time.time())
+        if tenant is None:
+            raise NotFound(f"Unknown tenant {tenant_id!r}.", field="tenant_id")
+        return tenant
 
     def delete(self, tenant_id: str) -> None:
         """Its keys stop working first; then every store of it is removed."""

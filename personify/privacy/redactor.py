@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import copy
-import threading
 from typing import Any, Protocol
 
 from personify.errors import PrivacyError
@@ -11,6 +10,7 @@ from personify.privacy.catalog import catalog_terms, exempt
 from personify.privacy.engine import build_analyzer, quiet_presidio
 from personify.privacy.names import company, listed_names
 from personify.privacy.normalize import normalize
+from personify.privacy.pool import Pool
 from personify.privacy.recognizers import extra_recognizers
 from personify.privacy.repeats import known, named_in_emails, repeated
 from personify.privacy.spans import Finding, PiiSpan, resolve
@@ -47,16 +47,20 @@ class Redactor(Protocol):
 
 class PresidioRedactor:
     """Presidio's analyzer with spaCy's en_core_web_md NER and the recognizers in
-    recognizers.py and gazetteers.py, run on normalised text (normalize.py)."""
+    recognizers.py and gazetteers.py, run on normalised text (normalize.py). Up to
+    `analyzers` calls run at once, each on its own analyzer (pool.py)."""
 
-    def __init__(self) -> None:
+    def __init__(self, analyzers: int = 1) -> None:
         quiet_presidio()
-        self._engine = build_analyzer(extra_recognizers())
-        self._lock = threading.Lock()
+        self._engines = Pool(lambda: build_analyzer(extra_recognizers()), analyzers)
         self._allowed: set[str] = set()
 
+    @property
+    def analyzers_loaded(self) -> int:
+        return self._engines.built
+
     def scoped(self, allowed: set[str]) -> PresidioRedactor:
-        """The same engine (loaded once) with a tenant's catalog terms (`catalog_terms`) as
+        """The same analyzers (loaded once) with a tenant's catalog terms (`catalog_terms`) as
         its allow list: one view per tenant, so one customer's catalog never exempts
         another customer's text. The set is read live (the tenant adds to it)."""
         view = copy.copy(self)
@@ -85,8 +89,8 @@ class PresidioRedactor:
             # Placeholders already in the text (a stored turn redacted again) stay as they
             # are: blanked, same length, so no span ever cuts into one.
             normal = normalize(PLACEHOLDER.sub(lambda m: " " * len(m.group()), text))
-            with self._lock:  # spaCy pipelines are not documented as thread-safe
-                results = self._engine.analyze(
+            with self._engines.lend() as engine:
+                results = engine.analyze(
                     text=normal.text,
                     language="en",
                     entities=ENTITIES,

@@ -170,6 +170,9 @@ tenants = Table(
     Column("secret_key_sha256", String(64), nullable=False, unique=True),
     Column("publishable_key_sha256", String(64), nullable=False, unique=True),
     Column("signing_key", String(64), nullable=False),
+    # the key before the last rotation, still verifying user tokens until the time after it
+    Column("previous_signing_key", String(64)),
+    Column("previous_signing_key_until", Float),
     Column("origins", JSON, nullable=False),
     Column("rate_limit_per_minute", Integer),
     Column("created_at", Float, nullable=False),

@@ -9,7 +9,7 @@ import time
 from dataclasses import dataclass
 from typing import Literal
 
-from sqlalchemy import Engine, delete, or_, select
+from sqlalchemy import Engine, delete, or_, select, update
 
 from personify.store.schema import tenants
 
@@ -26,6 +26,17 @@ class Tenant:
     origins: tuple[str, ...]
     rate_limit_per_minute: int | None
     created_at: float
+    # the key before the last rotation, and when it stops verifying user tokens
+    previous_signing_key: str | None = None
+    previous_signing_key_until: float | None = None
+
+    def signing_keys(self, now: float) -> tuple[str, ...]:
+        """The keys a user token may be signed with at `now`: the current one, and the
+        previous one during its grace period."""
+        until = self.previous_signing_key_until
+        if self.previous_signing_key and until is not None and now < until:
+            return (self.signing_key, self.previous_signing_key)
+        return (self.signing_key,)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -97,6 +108,28 @@ class TenantRegistry:
         kind: KeyKind = "secret" if row["secret_key_sha256"] == digest else "publishable"
         return _tenant(row), kind
 
+    def rotate(self, tenant_id: str, grace_seconds: float, now: float) -> Tenant | None:
+        """A new signing key; the current one verifies tokens for `grace_seconds` more. A
+        key from an earlier rotation stops at once. None for an unknown tenant."""
+        with self._engine.begin() as conn:
+            found = conn.execute(
+                select(tenants.c.signing_key)
+                .where(tenants.c.tenant_id == tenant_id)
+                .with_for_update()  # two rotations at once: the second sees the first's key
+            ).first()
+            if found is None:
+                return None
+            conn.execute(
+                update(tenants)
+                .where(tenants.c.tenant_id == tenant_id)
+                .values(
+                    signing_key=secrets.token_hex(32),
+                    previous_signing_key=found.signing_key,
+                    previous_signing_key_until=now + grace_seconds,
+                )
+            )
+        return self.get(tenant_id)
+
     def get(self, tenant_id: str) -> Tenant | None:
         with self._engine.connect() as conn:
             row = (
@@ -127,4 +160,6 @@ def _tenant(row: object) -> Tenant:
         origins=tuple(data["origins"]),
         rate_limit_per_minute=data["rate_limit_per_minute"],
         created_at=data["created_at"],
+        previous_signing_key=data["previous_signing_key"],
+        previous_signing_key_until=data["previous_signing_key_until"],
     )

@@ -6,6 +6,7 @@ test-artifacts/widget.png."""
 from __future__ import annotations
 
 import shutil
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -144,7 +145,7 @@ def test_the_widget_with_a_publishable_key_from_another_origin(
                 "data-api": api,
                 "data-key": made["publishable_key"],
                 "data-user-id": "marco",
-                "data-user-token": user_token(made["signing_key"], "marco"),
+                "data-user-token": user_token(made["signing_key"], "marco", time.time() + 3600),
             }
         )
         page.goto(shop_url + "/")

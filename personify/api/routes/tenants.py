@@ -1,4 +1,5 @@
-"""Tenants (admin key only): create one and get its keys, once; list; delete everything."""
+"""Tenants (admin key only): create one and get its keys, once; list; rotate the widget's
+signing key; delete everything."""
 
 from __future__ import annotations
 
@@ -62,8 +63,26 @@ class TenantCreated(TenantPublic):
     secret_key: str = Field(description="Shown once. Full access to this tenant's data.")
     publishable_key: str = Field(description="Shown once. For the chat widget.")
     signing_key: str = Field(
-        description="Your backend signs user ids with it (hex HMAC-SHA256) for the widget's "
-        "X-Personify-User-Token."
+        description="Your backend mints the widget's X-Personify-User-Token with it: "
+        "`<user id>.<expiry>.<hex HMAC-SHA256 of '<user id>.<expiry>'>`."
+    )
+
+
+class SigningKeyRotate(BaseModel):
+    grace_seconds: int | None = Field(
+        default=None,
+        ge=0,
+        le=30 * 86_400,
+        description="How long tokens signed with the old key keep working. Defaults to "
+        "PERSONIFY_SIGNING_KEY_GRACE_SECONDS (24 h); 0 ends the old key now.",
+    )
+
+
+class SigningKeyRotated(BaseModel):
+    tenant_id: str
+    signing_key: str = Field(description="Shown once. Mint new user tokens with it.")
+    previous_signing_key_expires_at: float = Field(
+        description="Unix seconds: tokens signed with the old key are refused from then on."
     )
 
 
@@ -99,6 +118,25 @@ def create_tenant(body: TenantCreate, tenants: TenantsDep) -> TenantCreated:
 @router.get("", response_model=list[TenantPublic])
 def list_tenants(tenants: TenantsDep) -> list[TenantPublic]:
     return [_public(tenant) for tenant in tenants.registry.all()]
+
+
+@router.post("/{tenant_id}/rotate", response_model=SigningKeyRotated)
+def rotate_signing_key(
+    tenants: TenantsDep, body: SigningKeyRotate | None = None, tenant_id: str = TenantId
+) -> SigningKeyRotated:
+    """A new signing key for the widget's user tokens; the old one keeps verifying them for
+    the grace period, so your backend can switch without signing anyone out. A second
+    rotation ends the first one's old key at once."""
+    grace = body.grace_seconds if body else None
+    if grace is None:
+        grace = tenants.settings.signing_key_grace_seconds
+    tenant = tenants.rotate(tenant_id, grace)
+    assert tenant.previous_signing_key_until is not None  # set by every rotation
+    return SigningKeyRotated(
+        tenant_id=tenant.tenant_id,
+        signing_key=tenant.signing_key,
+        previous_signing_key_expires_at=tenant.previous_signing_key_until,
+    )
 
 
 @router.delete("/{tenant_id}", response_model=TenantDeleted)

@@ -1,9 +1,10 @@
 /* Personify chat widget: one <script src=".../widget.js" data-user-id="..."></script> tag.
  * Plain JavaScript, no build step. Optional data-api="https://host" when the API is not
  * served from the script's own origin. With tenants on, add data-key="pk_..." (the
- * tenant's publishable key) and data-user-token="..." (HMAC-SHA256 of the user id with the
- * tenant's signing key, made by your backend). window.Personify.mount({userId, userToken})
- * switches users. */
+ * tenant's publishable key) and data-user-token="..." (`<user id>.<expiry>.<signature>`,
+ * minted by your backend with the tenant's signing key; it expires).
+ * window.Personify.mount({userId, userToken}) switches users;
+ * window.Personify.setUserToken(token) hands in a fresh token, keeping the conversation. */
 (function () {
   "use strict";
   var script = document.currentScript;
@@ -210,6 +211,7 @@
       current = new Widget(options.userId);
       return current;
     },
+    setUserToken: function (token) { identity.userToken = token; },
     widget: function () { return current; }
   };
   if (script && script.dataset.userId) {

@@ -4,6 +4,7 @@ its lane; wrong keys get 401, keys out of their rights 403, too many requests 42
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -198,7 +199,7 @@ def test_the_publishable_key_only_acts_for_its_user_from_its_origins(http: TestC
         **bearer(tenant["publishable_key"]),
         "Origin": ORIGIN,
         "X-Personify-User": "dana",
-        "X-Personify-User-Token": user_token(tenant["signing_key"], "dana"),
+        "X-Personify-User-Token": user_token(tenant["signing_key"], "dana", time.time() + 600),
     }
     recs = http.get("/v1/users/dana/recommendations", headers=widget)
     assert recs.status_code == 200 and recs.headers["Access-Control-Allow-Origin"] == ORIGIN
