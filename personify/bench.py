@@ -19,7 +19,7 @@ from typing import Any
 
 import httpx
 
-from personify.domain import utcnow
+from personify.domain import Done, Replace, TokenDelta, utcnow
 from personify.service import Personify
 from personify.settings import Settings, load_settings
 
@@ -207,12 +207,41 @@ def run_bench(base: Settings, *, items: int, users: int, events: int, seed: int 
             onboarding.append((time.perf_counter() - start) * 1000)
         p50, p95 = percentiles(onboarding[2:])  # the first calls load Presidio and the model
         line("onboarding with the local model", f"p50 {p50:.0f} ms, p95 {p95:.0f} ms")
+        first_text, whole = chat_latency(service, sample[:12])
+        line(
+            "chat with the local model: first text",
+            f"p50 {first_text[0]:.0f} ms, p95 {first_text[1]:.0f} ms",
+        )
+        line(
+            "chat with the local model: whole answer",
+            f"p50 {whole[0]:.0f} ms, p95 {whole[1]:.0f} ms",
+        )
         line(
             "peak memory (this process)",
             f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:,.0f} MiB",
         )
         service.close()
         http_latency(settings, sample)
+
+
+CHAT_QUESTIONS = ("What should I try next?", "Anything like what I read last?", "And after that?")
+
+
+def chat_latency(
+    service: Personify, users: list[str]
+) -> tuple[tuple[float, float], tuple[float, float]]:
+    """Streamed chat: time to the first text a user sees (a guarded sentence), and to the
+    end of the answer, p50 and p95 in ms (the first two users warm up)."""
+    first, whole = [], []
+    for n, user in enumerate(users):
+        start = time.perf_counter()
+        seen = None
+        for event in service.chat_events(user, f"bench-{n}", CHAT_QUESTIONS[n % 3]):
+            if seen is None and isinstance(event, TokenDelta | Replace | Done):
+                seen = (time.perf_counter() - start) * 1000
+        first.append(seen or 0.0)
+        whole.append((time.perf_counter() - start) * 1000)
+    return percentiles(first[2:]), percentiles(whole[2:])
 
 
 def http_latency(settings: Settings, sample: list[str]) -> None:

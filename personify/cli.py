@@ -194,6 +194,22 @@ def eval_generation(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def eval_faithfulness(args: argparse.Namespace, settings: Settings) -> int:
+    from personify.evals.faithfulness import evaluate_faithfulness
+
+    embedder = None
+    if args.semantic:
+        from personify.retrieval.embeddings import MiniLMEmbedder
+
+        embedder = MiniLMEmbedder(threads=settings.llm_threads)
+    written = {"results": evaluate_faithfulness(embedder)}
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "report.json").write_text(json.dumps(written, indent=2), encoding="utf-8")
+    print(json.dumps(written["results"], indent=2))
+    return 0
+
+
 def _ks(raw: str) -> list[int]:
     try:
         ks = sorted({int(k) for k in raw.split(",") if k.strip()})
@@ -324,6 +340,14 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--out", required=True, help="folder for report.json")
     e.add_argument("--seed", type=int, default=0, help="random seed (which users)")
     e.set_defaults(func=eval_generation)
+    e = _command(evals, "faithfulness", "the check that cuts unsupported sentences, on labels")
+    e.add_argument("--out", required=True, help="folder for report.json")
+    e.add_argument(
+        "--semantic",
+        action="store_true",
+        help="also score a claim check by embedding similarity, beside word overlap",
+    )
+    e.set_defaults(func=eval_faithfulness)
     p = _command(sub, "train", "refit ALS factors and the learned re-ranker from the event log")
     p.add_argument("--seed", type=int, default=0, help="random seed (split, ALS, rankers)")
     p.set_defaults(func=train)

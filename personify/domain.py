@@ -2,23 +2,30 @@
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+from pydantic_core import PydanticCustomError
 
 from personify.errors import InputError
+from personify.jsonlimits import free_json, json_problem
 
 ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.:@\-]{0,127}$"
 MAX_TEXT = 5000  # a chat message, a description, a free-text trait
 MAX_TRAITS = 30  # traits per user, known and extra
-MAX_PROPERTIES_BYTES = 16_384  # an event's properties, as JSON
+MAX_PROPERTIES_BYTES = 16_384  # an event's properties, as UTF-8 JSON
+MAX_ATTRIBUTES_BYTES = 65_536  # an item's attributes, as UTF-8 JSON
+EARLIEST_EVENT = datetime(2000, 1, 1, tzinfo=UTC)  # and at most a day ahead of the clock
+MAX_RATING = 5  # a rating event's value: stars, 0 to 5
 # A trait's name goes into prompts as a label: an identifier, never free text.
 TRAIT_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,63}")
 Tag = Annotated[str, Field(max_length=100)]
+# Free JSON must read back out: bounded size and depth, no NaN, no lone surrogates.
+Attributes = Annotated[dict[str, Any], free_json(MAX_ATTRIBUTES_BYTES)]
+Properties = Annotated[dict[str, Any], free_json(MAX_PROPERTIES_BYTES)]
 
 
 def utcnow() -> datetime:
@@ -37,7 +44,7 @@ class Item(Frozen):
     description: str = Field(default="", max_length=MAX_TEXT)
     category: str = Field(default="general", min_length=1, max_length=100)
     tags: list[Tag] = Field(default_factory=list, max_length=50)
-    attributes: dict[str, Any] = Field(default_factory=dict)
+    attributes: Attributes = Field(default_factory=dict)
     available: bool = True
 
     def text(self) -> str:
@@ -53,15 +60,43 @@ class Event(Frozen):
     user_id: str = Field(pattern=ID_PATTERN)
     type: str = Field(min_length=1, max_length=64)
     item_id: str | None = Field(default=None, pattern=ID_PATTERN)
-    properties: dict[str, Any] = Field(default_factory=dict)
+    properties: Properties = Field(default_factory=dict)
     timestamp: datetime
+
+    @field_validator("timestamp")
+    @classmethod
+    def _in_window(cls, value: datetime) -> datetime:
+        """A year-1 or year-9999 event is a client's bug, and would skew every recency."""
+        moment = value if value.tzinfo else value.replace(tzinfo=UTC)
+        latest = utcnow() + timedelta(days=1)
+        if not EARLIEST_EVENT <= moment <= latest:
+            raise PydanticCustomError(
+                "timestamp_window",
+                f"{moment.isoformat()} is outside the accepted window, from "
+                f"{EARLIEST_EVENT.date().isoformat()} to a day from now "
+                f"({latest.isoformat(timespec='seconds')}): check the clock or the unit "
+                "(epoch seconds or milliseconds)",
+            )
+        return value
 
     @field_validator("properties")
     @classmethod
-    def _bounded(cls, value: dict[str, Any]) -> dict[str, Any]:
-        size = len(json.dumps(value, default=str))
-        if size > MAX_PROPERTIES_BYTES:
-            raise ValueError(f"{size} bytes of JSON is over the limit of {MAX_PROPERTIES_BYTES}")
+    def _rating_in_scale(cls, value: dict[str, Any], info: ValidationInfo) -> dict[str, Any]:
+        """A rating weighs the profile by (value - 2.5): one off the scale would swamp it,
+        and a NaN would poison the profile's vector for good."""
+        key = "value" if "value" in value else "rating"
+        if info.data.get("type") != "rating" or value.get(key) is None:
+            return value
+        try:
+            number = float(value[key])
+        except (TypeError, ValueError):
+            return value  # not a number: read as a neutral rating
+        if not 0 <= number <= MAX_RATING:
+            shown = repr(value[key])[:40]
+            raise PydanticCustomError(
+                "rating_scale",
+                f"at {key}: a rating is a number from 0 to {MAX_RATING}, not {shown}",
+            )
         return value
 
 
@@ -109,6 +144,9 @@ class UserTraits(BaseModel):
                 if isinstance(one, str) and len(one) > MAX_TEXT:
                     message = f"{field}: {len(one)} characters is over the limit of {MAX_TEXT}"
                     raise InputError(message, field=field)
+            found = json_problem({name: value}, max_depth=3)
+            if found:
+                raise InputError(f"traits.{found[0]}: {found[1]}", field=field)
 
     def free_text(self) -> dict[str, str]:
         """Every free-text trait, by name; all of it is redacted before a prompt is built."""
@@ -195,9 +233,21 @@ FallbackReason = Literal[
     "off_interest",
     "pii_leak",
     "unknown_name",
+    "unfaithful",  # too little was left once unsupported sentences were cut
 ]
-# Why recommendations (and the answers built on them) are not personalized this time.
-ServingFallback = Literal["vector_store_unavailable"]
+# Why recommendations are not the usual ranking this time: popular items stood in for
+# the user's own (vector_store_unavailable: not personalized), or the user has used every
+# item on offer and those used longest ago come again (seen_everything).
+# How the assistant writes for a product (PERSONIFY_TONE, or a tenant's `tone`): the
+# welcome and answer wording of the fallbacks, and the voice the model is asked for.
+Tone = Literal["friendly", "professional", "concise"]
+TONE_VOICE: dict[Tone, str] = {
+    "friendly": "warm, friendly",
+    "professional": "clear, professional",
+    "concise": "brief, plain",
+}
+
+ServingFallback = Literal["vector_store_unavailable", "seen_everything"]
 
 
 class Provenance(Frozen):

@@ -2,7 +2,11 @@
 loopback with the embedded defaults and the demo data. A mix of event batches (45%),
 recommendations (50%) and onboarding with the local model (5%) at rising concurrency;
 it stops when recommendations' p95 passes 100 ms, when any request fails, or after the
-last step, and prints requests per second and p50/p95/p99 per endpoint for each step."""
+last step, and prints requests per second and p50/p95/p99 per endpoint for each step.
+
+Then a soak: SOAK_CLIENTS clients of the same mix, first alone, then beside a hostile
+client (hostile.py); it prints each endpoint's p95 both ways and the ratio (the target:
+within 2x)."""
 
 from __future__ import annotations
 
@@ -15,18 +19,22 @@ import sys
 import tempfile
 import time
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
 
 import httpx
 import numpy as np
 
 from personify.demo import catalog
+from personify.hostile import Hostile
 
 STEPS = (1, 2, 4, 8, 16, 32)  # concurrent clients
 STEP_SECONDS = 10.0
 P95_LIMIT_MS = 100.0
 USERS = 200
+SOAK_CLIENTS = 4
+SOAK_SECONDS = 20.0
+SOAK_TARGET = 2.0  # normal clients' p95 beside the hostile client / their p95 alone
 
 
 def main(seconds: float = STEP_SECONDS) -> int:
@@ -40,7 +48,8 @@ def main(seconds: float = STEP_SECONDS) -> int:
         try:
             _wait(base, server)
             print(f"personify serve on {base} (embedded defaults, demo data)", flush=True)
-            return asyncio.run(_ramp(base, seconds))
+            ramped = asyncio.run(_ramp(base, seconds))
+            return ramped or asyncio.run(_soak(base, max(seconds, SOAK_SECONDS)))
         finally:
             server.terminate()
             server.wait(timeout=30)
@@ -88,6 +97,35 @@ async def _ramp(base: str, seconds: float) -> int:
 RECS = "GET recommendations"
 
 
+async def _soak(base: str, seconds: float) -> int:
+    """The same mix for `seconds`, alone and then beside the hostile client."""
+    rng = random.Random(13)
+    items = [item["id"] for item in catalog() if item.get("available", True)]
+    ids = iter(range(10**9, 2 * 10**9))
+    hostile = Hostile(base)
+    async with httpx.AsyncClient(base_url=base, timeout=60) as http:
+        quiet, errors, _ = await _step(http, SOAK_CLIENTS, seconds, rng, items, ids)
+        loud, more, _ = await _step(
+            http, SOAK_CLIENTS, seconds, rng, items, ids, beside=hostile.run
+        )
+    print(f"\nSoak: {SOAK_CLIENTS} clients for {seconds:.0f} s, alone, then beside a hostile "
+          "client (huge traits, deep JSON, chunked bodies; no keys to guess: one tenant)")  # fmt: skip
+    worst = 0.0
+    for name in sorted(quiet.keys() & loud.keys()):
+        alone, beside = (float(np.percentile(t[name], 95)) for t in (quiet, loud))
+        ratio = beside / alone if alone else float("inf")
+        worst = max(worst, ratio)
+        print(f"  {name:<32} p95 alone {alone:7.1f} ms  beside {beside:7.1f} ms  "
+              f"ratio {ratio:4.2f}x")  # fmt: skip
+    print(
+        "  hostile answers: " + ", ".join(f"{k} x{v}" for k, v in sorted(hostile.answers.items()))
+    )
+    verdict = "within" if worst <= SOAK_TARGET else "OVER"
+    print(f"Worst p95 ratio {worst:.2f}x: {verdict} the {SOAK_TARGET:.0f}x target; "
+          f"normal clients' errors: {(errors + more)[:3] or 'none'}.")  # fmt: skip
+    return 0
+
+
 async def _step(
     http: httpx.AsyncClient,
     clients: int,
@@ -95,8 +133,10 @@ async def _step(
     rng: random.Random,
     items: list[str],
     ids: Iterator[int],
+    beside: Callable[[float], Awaitable[None]] | None = None,
 ) -> tuple[dict[str, list[float]], list[str], float]:
-    """`clients` loops sending the mix for `seconds`: latencies per endpoint, errors."""
+    """`clients` loops sending the mix for `seconds` (`beside` them, another client given
+    the same deadline): latencies per endpoint, errors."""
     times: dict[str, list[float]] = defaultdict(list)
     errors: list[str] = []
     deadline = time.perf_counter() + seconds
@@ -129,7 +169,8 @@ async def _step(
             times[name].append((time.perf_counter() - started) * 1000)
 
     started = time.perf_counter()
-    await asyncio.gather(*(client() for _ in range(clients)))
+    others = [beside(deadline)] if beside is not None else []
+    await asyncio.gather(*(client() for _ in range(clients)), *others)
     return times, errors, time.perf_counter() - started
 
 

@@ -49,6 +49,13 @@ class Metrics:
             ["reason"],
             registry=self.registry,
         )
+        self.cut_sentences = Counter(
+            "personify_cut_sentences_total",
+            "Sentences of shown model answers cut as unsupported by what the model was given, "
+            "by kind (number, name, denial, claim).",
+            ["kind"],
+            registry=self.registry,
+        )
         self.redactions = Counter(
             "personify_redactions_total",
             "PII spans replaced before text reached a model, by entity type.",
@@ -63,6 +70,10 @@ class Metrics:
 
         self._caches = _CacheCollector()
         self.registry.register(self._caches)
+
+    def count_cut(self, kind: str) -> None:
+        """A sentence cut from an answer (the agent's `on_cut`)."""
+        self.cut_sentences.labels(kind).inc()
 
     def watch_cache(self, name: str, read: Callable[[], tuple[int, int]]) -> None:
         """Export a cache's (hits, misses), read at scrape time; caches of the same name

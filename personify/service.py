@@ -115,6 +115,8 @@ class Personify:
             vaults=self.vaults,
             token_budget=self.settings.prompt_token_budget,
             product=self.settings.product_name,
+            tone=self.settings.tone,
+            on_cut=self.metrics.count_cut,
         )
 
     def warm_up(self) -> None:
@@ -258,7 +260,7 @@ class Personify:
             items=list(ranked),
             personalized=profile.personalized and ranked.fallback is None,
             cold_start=profile.cold_start,
-            fallback=ranked.fallback,
+            fallback=ranked.fallback or ("seen_everything" if ranked.seen_everything else None),
         )
 
     def onboard(self, user_id: str, goal: str | None = None) -> OnboardingPlan:

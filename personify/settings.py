@@ -11,6 +11,7 @@ from urllib.parse import urlparse
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from personify.domain import Tone
 from personify.errors import ConfigError
 
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
@@ -79,6 +80,9 @@ class Settings(BaseSettings):
     # default: your users never see our name. With tenants on, each tenant's own
     # `product_name` (POST /v1/tenants) replaces it.
     product_name: str = Field(default="our product", min_length=1, max_length=100)
+    # How the assistant writes: friendly, professional or concise (a tenant's `tone`
+    # replaces it, as its `product_name` does).
+    tone: Tone = "friendly"
 
     @field_validator("chroma_url")
     @classmethod

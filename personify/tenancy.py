@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
+from personify.domain import Tone
 from personify.errors import ConfigError, NotFound
 from personify.metrics import Metrics
 from personify.parts import SharedParts
@@ -90,6 +91,7 @@ class MultiTenant:
         tenant = self.registry.get(tenant_id)
         if tenant is not None:  # its users are welcomed to its product, not the server's
             update["product_name"] = tenant.product_name
+            update["tone"] = tenant.tone or self.settings.tone
         if self.settings.database_url:
             update["database_schema"] = _store_name(tenant_id)
         if self.settings.chroma_url:
@@ -109,10 +111,11 @@ class MultiTenant:
         origins: list[str],
         rate_limit_per_minute: int | None = None,
         product_name: str | None = None,
+        tone: Tone | None = None,
     ) -> NewTenant:
         """Register the tenant and provision its stores now, so its first request is fast
         and workers never race to create its tables."""
-        made = self.registry.create(name, origins, rate_limit_per_minute, product_name)
+        made = self.registry.create(name, origins, rate_limit_per_minute, product_name, tone)
         self.service(made.tenant.tenant_id)
         return made
 

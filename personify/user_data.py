@@ -3,7 +3,11 @@ that erasure and the access export both read (privacy/erasure.py).
 
 Erased in the order registered: the places that make a user known (events, traits,
 consent) last, so an erasure cut short is finished by its retry. A new store of user data
-(a cache, experiment exposures, sent messages) adds its Place here."""
+(a cache, experiment exposures, sent messages) adds its Place here.
+
+Not a place: the trained models under <data dir>/models. Their ALS file holds item factors
+only (retrieval/factors.py): a user's factors are solved from their events when needed,
+so erasing the events erases them; the rankers and meta hold no row per user."""
 
 from __future__ import annotations
 

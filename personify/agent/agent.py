@@ -6,13 +6,15 @@ and every model answer goes through `ground_or_fall_back` (agent/grounding.py)."
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 
-from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
+from langchain_core.messages import BaseMessage
 
 from personify.agent import fallback
-from personify.agent.context import UserContext, user_context
+from personify.agent.context import UserContext, conversation, user_context
 from personify.agent.elicit import next_question, record_answer, wants_elicitation
+from personify.agent.faithfulness import Faithfulness, Unsupported, faithful
+from personify.agent.followups import query_vector
 from personify.agent.grounding import Grounded, PlanDraft, ground_or_fall_back
 from personify.agent.guards import (
     GuardFailure,
@@ -25,6 +27,7 @@ from personify.agent.learning import extract_signals
 from personify.agent.models import ChatModel
 from personify.agent.output_guard import OutputGuard
 from personify.agent.prompting import ONBOARDING_PICKS, Prompt, chat_prompt, onboarding_prompt
+from personify.agent.reasons import Explainer, Reason, Signals, lead_with, recent_items
 from personify.agent.stream import AnswerStream
 from personify.domain import (
     Candidate,
@@ -37,6 +40,7 @@ from personify.domain import (
     Profile,
     Provenance,
     TokenDelta,
+    Tone,
 )
 from personify.errors import NotFound
 from personify.privacy.audit import AuditLog
@@ -67,8 +71,10 @@ class PersonalizationAgent:
         model: ChatModel,
         audit: AuditLog,
         vaults: VaultStore,
-        product: str = "Personify",
+        product: str = "our product",
+        tone: Tone = "friendly",
         token_budget: int = 1400,
+        on_cut: Callable[[Unsupported], None] = lambda kind: None,
     ) -> None:
         self._store = store
         self._profiles = profiles
@@ -76,11 +82,14 @@ class PersonalizationAgent:
         self._redactor = redactor
         self._detector = detector  # the same, uncounted: it reads answers, not inputs
         self._embedder = embedder
+        self._explainer = Explainer(embedder)  # a reason of its own for each candidate
         self._model = model
         self._audit_log = audit
         self._vaults = vaults
         self._product = product
+        self._tone = tone
         self._budget = token_budget
+        self._on_cut = on_cut  # counts each sentence cut as unsupported (/metrics)
 
     # onboarding --------------------------------------------------------------------------
     def onboard(self, user_id: str, goal: str | None = None) -> OnboardingPlan:
@@ -90,13 +99,14 @@ class PersonalizationAgent:
             goal = None  # free text the user has not agreed to have used
         context = self._context(profile, vault)
         safe_goal = self._redactor.redact(goal, vault) if goal else None
-        candidates = self._retrieve(profile, ONBOARDING_CANDIDATES, safe_goal)
+        candidates, reasons = self._retrieve(profile, ONBOARDING_CANDIDATES, safe_goal, context)
         if not candidates:
             raise NotFound(
                 "The catalog has no available items: POST /v1/items first.", field="items"
             )
         prompt = onboarding_prompt(
             product=self._product,
+            tone=self._tone,
             context=context,
             goal=safe_goal,
             candidates=candidates,
@@ -108,7 +118,15 @@ class PersonalizationAgent:
         grounded = ground_or_fall_back(
             self._model.name,
             lambda: self._model_plan(prompt, vault, context, profile),
-            lambda: fallback.onboarding_plan(picks, name, goal, profile.personalized),
+            lambda: fallback.onboarding_plan(
+                picks,
+                name,
+                goal,
+                profile.personalized,
+                product=self._product,
+                tone=self._tone,
+                reasons=reasons,
+            ),
         )
         return OnboardingPlan(
             # popular items stood in for the user's own while the vector store was down
@@ -124,7 +142,10 @@ class PersonalizationAgent:
         reply = self._model.complete(prompt.messages, json_schema=prompt.schema)
         message, choices = parse_onboarding(reply.text, prompt.shown, vault)
         guard = self._output_guard(prompt)
-        guard.check(message)
+        guard.check_privacy(message)
+        faith = Faithfulness.of(prompt.messages, prompt.shown)
+        kept = faithful(message, faith)
+        guard.check_names(kept.text)
         terms = interest_terms(context.interests, profile.features.top_categories)
         check_interests(choices, prompt.shown, terms)
         by_id = prompt.by_id
@@ -132,11 +153,12 @@ class PersonalizationAgent:
             PlanItem(
                 item_id=choice.item_id,
                 title=by_id[choice.item_id].item.title,
-                reason=_reason(choice.reason, by_id[choice.item_id], vault, guard),
+                reason=_reason(choice.reason, by_id[choice.item_id], vault, guard, faith),
             )
             for choice in choices[:ONBOARDING_PICKS]
         ]
-        return PlanDraft(message=vault.restore(message), items=items)
+        self._count_cuts([v.reason for v in kept.cut if v.reason])
+        return PlanDraft(message=vault.restore(kept.text), items=items)
 
     # chat --------------------------------------------------------------------------------
     def chat_events(
@@ -158,23 +180,32 @@ class PersonalizationAgent:
             yield from self._elicit(user_id, session_id, safe_message, vault)
             return
         profile = self._learn(profile, safe_message)
-        candidates = self._retrieve(profile, CHAT_CANDIDATES, safe_message)
+        context = self._context(profile, vault)
+        past = self._past(user_id, session_id, history, vault)
+        earlier = [str(m.content) for m in past if m.type == "human"]
+        candidates, reasons = self._retrieve(
+            profile, CHAT_CANDIDATES, safe_message, context, earlier
+        )
         prompt = chat_prompt(
             product=self._product,
-            context=self._context(profile, vault),
+            tone=self._tone,
+            context=context,
             message=safe_message,
-            past=self._past(user_id, session_id, history, vault),
+            past=past,
             candidates=candidates,
             budget=self._budget,
         )
         self._audit(user_id, prompt, vault)
-        stream = AnswerStream(prompt, vault, self._output_guard(prompt))
+        faith = Faithfulness.of(prompt.messages, prompt.shown)
+        stream = AnswerStream(prompt, vault, self._output_guard(prompt), faith)
         yield from stream.generate(self._model)
         grounded = ground_or_fall_back(
             self._model.name,
             stream.answer,
-            lambda: fallback.chat_answer(prompt.shown[:CHAT_CARDS_ON_FALLBACK]),
+            lambda: fallback.chat_answer(prompt.shown, reasons, CHAT_CARDS_ON_FALLBACK),
         )
+        if grounded.fallback is None:
+            self._count_cuts(stream.cut)
         yield from stream.settle(grounded.value.text)
         if not stateless:
             self._remember(user_id, session_id, safe_message, grounded.value.stored, vault)
@@ -214,14 +245,10 @@ class PersonalizationAgent:
         through then is caught by today's redactor (the stored answers passed the output
         guard)."""
         if history is not None:
-            turns = [(role, self._redactor.redact(text, vault)) for role, text in history]
-        else:
-            stored = self._store.users.recent_turns(user_id, session_id)
-            turns = [
-                (t.role, self._redactor.redact(t.text, vault) if t.role == "user" else t.text)
-                for t in stored
-            ]
-        return [HumanMessage(text) if role == "user" else AIMessage(text) for role, text in turns]
+            return conversation(history, self._redactor, vault, answers_too=True)
+        stored = self._store.users.recent_turns(user_id, session_id)
+        turns = [(t.role, t.text) for t in stored]
+        return conversation(turns, self._redactor, vault, answers_too=False)
 
     # elicitation: a user we know nothing about is asked first ---------------------------
     def _wants_elicitation(self, profile: Profile) -> bool:
@@ -279,10 +306,29 @@ class PersonalizationAgent:
     def _context(self, profile: Profile, vault: Vault) -> UserContext:
         return user_context(profile, self._redactor, vault, self._recent_titles(profile.user_id))
 
-    def _retrieve(self, profile: Profile, n: int, query: str | None) -> Ranked:
-        """Candidates for the user; the (redacted) question or goal steers them."""
-        vector = self._embedder.embed([query])[0] if query else None
-        return self._recommender.recommend(profile, n, query_vector=vector)
+    def _retrieve(
+        self,
+        profile: Profile,
+        n: int,
+        query: str | None,
+        context: UserContext,
+        earlier: Sequence[str] = (),
+    ) -> tuple[Ranked, dict[str, Reason]]:
+        """Candidates for the user, each led by a reason of its own (agent/reasons.py). The
+        (redacted) question or goal steers them, read with the user's `earlier` messages
+        when it follows up on them (agent/followups.py)."""
+        vector = query_vector(self._embedder, query, earlier) if query else None
+        ranked = self._recommender.recommend(profile, n, query_vector=vector)
+        interests = [*context.interests, *profile.notes.interests]
+        recent = recent_items(self._store, profile)
+        signals = Signals(query=vector, interests=interests, recent=recent)
+        reasons = self._explainer.explain(ranked, signals)
+        lead_with(ranked, reasons)
+        return ranked, reasons
+
+    def _count_cuts(self, kinds: list[Unsupported]) -> None:
+        for kind in kinds:
+            self._on_cut(kind)
 
     def _output_guard(self, prompt: Prompt) -> OutputGuard:
         return OutputGuard(self._detector, prompt.messages, (c.item.id for c in prompt.shown))
@@ -317,14 +363,19 @@ class PersonalizationAgent:
         return [items[i].title for i in ids if i in items]
 
 
-def _reason(model_reason: str, candidate: Candidate, vault: Vault, guard: OutputGuard) -> str:
-    """The model's reason for a pick when it passes the guards, else the ranker's."""
+def _reason(
+    model_reason: str, candidate: Candidate, vault: Vault, guard: OutputGuard, faith: Faithfulness
+) -> str:
+    """The model's reason for a pick when it passes the guards and every sentence of it is
+    supported, else the ranker's."""
     try:
         check_text(model_reason, vault)
         guard.check(model_reason)
-        return vault.restore(model_reason.strip())[:200]
     except GuardFailure:
         return fallback.first_reason(candidate)
+    if faith.keep_supported(model_reason).cut:
+        return fallback.first_reason(candidate)
+    return vault.restore(model_reason.strip())[:200]
 
 
 def _card(candidate: Candidate, reason: str) -> ItemCard:

@@ -51,24 +51,29 @@ class LocalLlamaModel:
         if json_schema is not None:
             kwargs["response_format"] = {"type": "json_object", "schema": json_schema}
         deadline = time.monotonic() + self._timeout_s
-        with self._lock:
-            try:
-                chunks = self._model().create_chat_completion(
-                    messages=_as_dicts(messages),
-                    max_tokens=self._max_tokens,
-                    temperature=0.2,
-                    repeat_penalty=1.15,
-                    stream=True,
-                    **kwargs,
-                )
-                for chunk in chunks:
-                    piece = chunk["choices"][0]["delta"].get("content")
-                    if piece:
-                        yield piece
-                    if time.monotonic() > deadline:
-                        raise ProviderTimeout("The local model ran past its time limit.")
-            except (RuntimeError, ValueError) as exc:
-                raise ProviderError(f"The local model failed: {exc}") from exc
+        # Waiting for the model counts against the deadline too: a queue of requests
+        # behind a long generation must not hold their threads for minutes.
+        if not self._lock.acquire(timeout=self._timeout_s):
+            raise ProviderTimeout("The local model was busy past its time limit.")
+        try:
+            chunks = self._model().create_chat_completion(
+                messages=_as_dicts(messages),
+                max_tokens=self._max_tokens,
+                temperature=0.2,
+                repeat_penalty=1.15,
+                stream=True,
+                **kwargs,
+            )
+            for chunk in chunks:
+                piece = chunk["choices"][0]["delta"].get("content")
+                if piece:
+                    yield piece
+                if time.monotonic() > deadline:
+                    raise ProviderTimeout("The local model ran past its time limit.")
+        except (RuntimeError, ValueError) as exc:
+            raise ProviderError(f"The local model failed: {exc}") from exc
+        finally:
+            self._lock.release()
 
     def complete(
         self, messages: list[BaseMessage], *, json_schema: dict[str, Any] | None = None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -23,6 +24,8 @@ def _provider_errors(*, structured: bool) -> Iterator[None]:
     deadline), which the agent answers with its deterministic fallback."""
     try:
         yield
+    except ProviderError:
+        raise  # ours already (the stream's own deadline)
     except openai.APITimeoutError as exc:
         raise ProviderTimeout("The model server timed out.") from exc
     except openai.BadRequestError as exc:
@@ -44,10 +47,18 @@ def _provider_errors(*, structured: bool) -> Iterator[None]:
 
 
 class OpenAICompatibleModel:
-    def __init__(self, client: ChatOpenAI, name: str, *, supports_json_schema: bool) -> None:
+    def __init__(
+        self,
+        client: ChatOpenAI,
+        name: str,
+        *,
+        supports_json_schema: bool,
+        timeout_s: float = 30.0,
+    ) -> None:
         self._client = client
         self.name = name
         self._supports_json_schema = supports_json_schema
+        self._timeout_s = timeout_s
 
     @classmethod
     def from_settings(cls, settings: Settings) -> OpenAICompatibleModel:
@@ -62,7 +73,12 @@ class OpenAICompatibleModel:
             max_tokens=settings.llm_max_tokens,  # type: ignore[call-arg]
             temperature=0.3,
         )
-        return cls(client, f"openai:{model}", supports_json_schema=settings.openai_json_schema)
+        return cls(
+            client,
+            f"openai:{model}",
+            supports_json_schema=settings.openai_json_schema,
+            timeout_s=settings.llm_timeout_s,
+        )
 
     def complete(
         self, messages: list[BaseMessage], *, json_schema: dict[str, Any] | None = None
@@ -82,10 +98,15 @@ class OpenAICompatibleModel:
         self, messages: list[BaseMessage], *, json_schema: dict[str, Any] | None = None
     ) -> Iterator[str]:
         kwargs = self._format(json_schema)
+        # httpx's timeout bounds each wait between chunks; a server that trickles its
+        # answer is stopped by this deadline on the whole stream.
+        deadline = time.monotonic() + self._timeout_s
         with _provider_errors(structured=bool(kwargs)):
             for chunk in self._client.stream(messages, **kwargs):
                 if chunk.content:
                     yield str(chunk.content)
+                if time.monotonic() > deadline:
+                    raise ProviderTimeout("The model server streamed past its time limit.")
 
     def _format(self, json_schema: dict[str, Any] | None) -> dict[str, Any]:
         if json_schema is None or not self._supports_json_schema:

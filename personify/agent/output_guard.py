@@ -8,7 +8,10 @@ what the model makes up from reaching the user:
 - item ids shaped like the catalog's (`feat-...`) that are not among the candidates;
 - product-like names (runs of capitalised words, "Ad Spend vs Revenue Report") that the
   prompt never mentioned.
-Each fails with a GuardFailure whose reason is counted in /metrics with the fallbacks."""
+Each fails with a GuardFailure whose reason is counted in /metrics with the fallbacks.
+The first two fail closed on every sentence (`check_privacy`); an invented name is first a
+matter of faithfulness (agent/faithfulness.py, whose name rule this shares), which cuts the
+sentence, and `check_names` is the backstop for what it let through."""
 
 from __future__ import annotations
 
@@ -17,15 +20,12 @@ from collections.abc import Iterable
 
 from langchain_core.messages import BaseMessage
 
+from personify.agent.faithfulness import name_runs
 from personify.agent.guards import GuardFailure
 from personify.privacy.redactor import Redactor
 from personify.privacy.vault import PLACEHOLDER
 
 ID_LIKE = re.compile(r"\b[a-z0-9]+(?:[-_.:][a-z0-9]+)+\b", re.IGNORECASE)
-WORD = r"[A-Z][\w'’&+]*(?:-[\w'’&+]+)*"
-CONNECTOR = r"(?:vs\.?|and|of|for|to|&|the|in|on|with|by)"
-NAME_RUN = re.compile(rf"\b{WORD}(?:\s+(?:{CONNECTOR}\s+)*{WORD})+")
-SENTENCE_START = re.compile(r"(?:^|[.!?:;\n]\s*|[\"“(]\s*)$")
 
 
 class OutputGuard:
@@ -40,26 +40,25 @@ class OutputGuard:
     def check(self, text: str) -> None:
         """Raise GuardFailure when `text` (as the model wrote it: placeholders, not the
         user's own values) holds something the prompt did not give it."""
+        self.check_privacy(text)
+        self.check_names(text)
+
+    def check_privacy(self, text: str) -> None:
+        """Personal data and item ids the prompt did not hold."""
         bare = PLACEHOLDER.sub(" ", text)
         self._check_personal_data(bare)
         self._check_ids(bare)
-        self._check_names(bare)
+
+    def check_names(self, text: str) -> None:
+        for name in name_runs(PLACEHOLDER.sub(" ", text)):
+            if name.lower() not in self._prompt:
+                raise GuardFailure("unknown_name")
 
     def _check_ids(self, text: str) -> None:
         for match in ID_LIKE.finditer(text):
             token = match.group().lower()
             if token.split("-")[0] in self._id_prefixes and token not in self._ids:
                 raise GuardFailure("unknown_item")
-
-    def _check_names(self, text: str) -> None:
-        for match in NAME_RUN.finditer(text):
-            words = match.group().split()
-            if SENTENCE_START.search(text[: match.start()]) or words[0] == "I":
-                words = words[1:]  # "Try Data Quality Monitor": the first word is no name
-            while words and re.fullmatch(CONNECTOR, words[0]):
-                words = words[1:]
-            if len(words) >= 2 and " ".join(words).lower() not in self._prompt:
-                raise GuardFailure("unknown_name")
 
     def _check_personal_data(self, text: str) -> None:
         for span in self._detector.find(text):

@@ -1,6 +1,6 @@
 """The prompt for one model call: the versioned template rendered with the redacted
-context and the candidates, trimmed to the token budget, with the JSON schema that
-constrains the answer to those candidates."""
+context, history, question and candidates, all of it trimmed to the token budget, with the
+JSON schema that constrains the answer to the candidates that fit."""
 
 from __future__ import annotations
 
@@ -11,10 +11,14 @@ from langchain_core.messages import BaseMessage
 
 from personify.agent.context import UserContext, candidate_lines
 from personify.agent.guards import chat_schema, onboarding_schema
-from personify.domain import Candidate
-from personify.prompts import load_template, trim_to_budget
+from personify.domain import TONE_VOICE, Candidate, Tone
+from personify.prompts import Parts, fit_to_budget, load_template
 
 ONBOARDING_PICKS = 3
+# The templates' system messages hold only what is fixed for a product (its name and tone),
+# so llama.cpp reuses their evaluated prefix from one call to the next; everything about
+# the user and the question comes after them.
+VERSION = "v2"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -32,23 +36,27 @@ class Prompt:
 def onboarding_prompt(
     *,
     product: str,
+    tone: Tone = "friendly",
     context: UserContext,
     goal: str | None,
     candidates: list[Candidate],
     budget: int,
 ) -> Prompt:
-    template = load_template("onboarding")
+    template = load_template("onboarding", VERSION)
 
-    def build(shown: list[Candidate], _history: list[BaseMessage]) -> list[BaseMessage]:
+    def build(parts: Parts[Candidate]) -> list[BaseMessage]:
         return template.render(
             product=product,
-            profile=context.summary,
-            goal=goal or "not stated",
-            candidates=candidate_lines(shown),
+            voice=TONE_VOICE[tone],
+            profile=parts.profile_text,
+            goal=parts.question,
+            candidates=candidate_lines(parts.candidates),
             count=ONBOARDING_PICKS,
         )
 
-    messages, shown = trim_to_budget(build, candidates, [], budget)
+    parts = _parts(context, candidates, [], goal or "not stated")
+    messages, fitted = fit_to_budget(build, parts, budget)
+    shown = fitted.candidates
     schema = onboarding_schema([c.item.id for c in shown], ONBOARDING_PICKS)
     return Prompt(template=template.id, messages=messages, shown=shown, schema=schema)
 
@@ -56,24 +64,40 @@ def onboarding_prompt(
 def chat_prompt(
     *,
     product: str,
+    tone: Tone = "friendly",
     context: UserContext,
     message: str,
     past: list[BaseMessage],
     candidates: list[Candidate],
     budget: int,
 ) -> Prompt:
-    template = load_template("chat")
+    template = load_template("chat", VERSION)
 
-    def build(shown: list[Candidate], history: list[BaseMessage]) -> list[BaseMessage]:
+    def build(parts: Parts[Candidate]) -> list[BaseMessage]:
+        shown = parts.candidates
         return template.render(
-            history=history,
+            history=parts.history,
             product=product,
-            profile=context.summary,
+            voice=TONE_VOICE[tone],
+            profile=parts.profile_text,
             candidates=candidate_lines(shown),
             example_id=shown[0].item.id if shown else "item-id",
-            message=message,
+            message=parts.question,
         )
 
-    messages, shown = trim_to_budget(build, candidates, past, budget)
+    messages, fitted = fit_to_budget(build, _parts(context, candidates, past, message), budget)
+    shown = fitted.candidates
     schema = chat_schema([c.item.id for c in shown])
     return Prompt(template=template.id, messages=messages, shown=shown, schema=schema)
+
+
+def _parts(
+    context: UserContext, candidates: list[Candidate], past: list[BaseMessage], question: str
+) -> Parts[Candidate]:
+    return Parts(
+        candidates=list(candidates),
+        history=list(past),
+        profile=list(context.core),
+        extra=list(context.extra),
+        question=question,
+    )

@@ -1,38 +1,49 @@
 """A chat answer as the model writes it: raw text in; out, as deltas, only what the user
 may see. Text is released a sentence at a time, once that sentence has passed the output
 guard (agent/output_guard.py): nothing a guard would reject is ever streamed, so a client
-that ignores a later Replace still showed nothing it should not have. Item markers turn
-into titles and the user's own values are restored as it goes."""
+that ignores a later Replace still showed nothing it should not have. A sentence the
+context does not support (agent/faithfulness.py) is cut: never released, never taken
+back. Item markers turn into titles and the user's own values are restored as it goes."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 
 from personify.agent.answer_text import display, referenced_ids, safe_prefix
+from personify.agent.faithfulness import (
+    SENTENCE_END,
+    Faithfulness,
+    Kept,
+    Unsupported,
+    faithful,
+    sentences,
+)
 from personify.agent.grounding import ChatAnswer
 from personify.agent.guards import GuardFailure, check_text, parse_chat
 from personify.agent.models import ChatModel
 from personify.agent.output_guard import OutputGuard
 from personify.agent.partial_json import looks_like_json, partial_message
 from personify.agent.prompting import Prompt
-from personify.domain import ChatEvent, Replace, TokenDelta
+from personify.domain import ChatEvent, FallbackReason, Replace, TokenDelta
 from personify.errors import ProviderError
 from personify.privacy.vault import Vault
 
-SENTENCE_END = re.compile(r"[.!?\n](?=\s)")
-
 
 class AnswerStream:
-    def __init__(self, prompt: Prompt, vault: Vault, guard: OutputGuard) -> None:
+    def __init__(
+        self, prompt: Prompt, vault: Vault, guard: OutputGuard, faithfulness: Faithfulness
+    ) -> None:
         self._prompt = prompt
         self._by_id = prompt.by_id
         self._vault = vault
         self._guard = guard
+        self._faith = faithfulness
         self._raw = ""
-        self._passed = 0  # how much of the message has passed the guard
+        self._passed = 0  # how much of the message has been read a sentence at a time
+        self._kept = ""  # of that, the sentences that passed (raw)
         self._sent = ""  # what the user has been shown so far
         self._error: ProviderError | GuardFailure | None = None
+        self.cut: list[Unsupported] = []  # why each sentence of the answer was cut
 
     def generate(self, model: ChatModel) -> Iterator[TokenDelta]:
         """Stream the model's answer, sentence by sentence. A model failure or a guard
@@ -52,24 +63,38 @@ class AnswerStream:
         ends = [m.end() for m in SENTENCE_END.finditer(message, self._passed)]
         if not ends:
             return
-        self._guard.check(message[self._passed : ends[-1]])
+        for sentence in sentences(message[self._passed : ends[-1]]):
+            self._guard.check_privacy(sentence)  # fails closed, cut or not
+            if self._faith.check(sentence).supported:
+                self._guard.check_names(sentence)
+                self._kept += sentence
         self._passed = ends[-1]
-        visible = display(safe_prefix(message[: self._passed]), self._by_id, self._vault)
+        visible = display(safe_prefix(self._kept.lstrip()), self._by_id, self._vault)
         if visible.startswith(self._sent) and len(visible) > len(self._sent):
             yield TokenDelta(text=visible[len(self._sent) :])
             self._sent = visible
 
     def answer(self) -> ChatAnswer:
-        """The whole answer, if it passes the guards and stands on real items."""
+        """The whole answer less its unsupported sentences, if what is left passes the
+        guards and stands on real items."""
         if self._error is not None:
             raise self._error
         text, listed = parse_chat(self._raw, set(self._by_id))
-        check_text(text, self._vault)
-        self._guard.check(text)
-        ids = list(dict.fromkeys(listed + referenced_ids(text, self._by_id)))
+        self._guard.check_privacy(text)
+        kept = faithful(text, self._faith)
+        self.cut = [v.reason for v in kept.cut if v.reason is not None]
+        check_text(kept.text, self._vault)
+        self._guard.check_names(kept.text)
+        ids = list(dict.fromkeys(listed + referenced_ids(kept.text, self._by_id)))
         if not ids:
-            raise GuardFailure("ungrounded")  # an answer must stand on real items
-        return ChatAnswer(text=display(text, self._by_id, self._vault), stored=text, item_ids=ids)
+            raise GuardFailure(self._why_ungrounded(text, kept))
+        return ChatAnswer(
+            text=display(kept.text, self._by_id, self._vault), stored=kept.text, item_ids=ids
+        )
+
+    def _why_ungrounded(self, text: str, kept: Kept) -> FallbackReason:
+        """Unfaithful when the cut sentences were the ones that named items."""
+        return "unfaithful" if kept.cut and referenced_ids(text, self._by_id) else "ungrounded"
 
     def settle(self, final: str) -> Iterator[ChatEvent]:
         """The rest of `final` after what was streamed, or a Replace when `final` does

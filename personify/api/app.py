@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI, Request, Response
-from fastapi.responses import JSONResponse
+from fastapi import FastAPI
 
 from personify import __version__
 from personify.api import cors, errors, observe
 from personify.api.auth import RateLimiter
+from personify.api.limits import MAX_BODY_BYTES, BodyLimit
 from personify.api.routes import (
     chat,
     docs,
@@ -27,9 +27,7 @@ from personify.api.schemas import ERROR_RESPONSES
 from personify.service import Personify
 from personify.tenancy import SingleTenant, Tenancy
 
-MAX_BODY_BYTES = 4 * 1024 * 1024  # documented in the README
-
-
+__all__ = ["MAX_BODY_BYTES", "create_app"]  # the body limit is documented in the README
 Serving = Personify | Tenancy
 
 
@@ -55,23 +53,7 @@ def create_app(serving: Serving | Callable[[], Serving]) -> FastAPI:
         redoc_url=None,
     )
     errors.install(app)
-
-    @app.middleware("http")
-    async def limit_body(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        length = request.headers.get("content-length")
-        if length and length.isdigit() and int(length) > MAX_BODY_BYTES:
-            return JSONResponse(
-                errors.error_body(
-                    "too_large",
-                    f"The body is {length} bytes; the limit is {MAX_BODY_BYTES}. Send smaller batches.",
-                    "body",
-                ),
-                status_code=413,
-            )
-        return await call_next(request)
-
+    app.add_middleware(BodyLimit, max_bytes=MAX_BODY_BYTES)  # counts what arrives, chunked too
     cors.install(app)
     observe.install(app)  # added last: it wraps everything, 413s included
     routers = (health, metrics, tenants, items, events, users, chat, openai_compat, widget, docs)

@@ -12,16 +12,11 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DisconnectionError, InterfaceError, OperationalError
 from starlette.exceptions import HTTPException
 
+from personify.api.limits import MAX_BODY_DEPTH, error_body, is_json
 from personify.errors import PersonifyError
 
+__all__ = ["error_body", "install"]
 log = logging.getLogger("personify.api")
-
-
-def error_body(code: str, message: str, field: str | None = None) -> dict[str, object]:
-    error: dict[str, object] = {"code": code, "message": message}
-    if field:
-        error["field"] = field
-    return {"error": error}
 
 
 def _field(loc: tuple[object, ...]) -> str:
@@ -33,19 +28,21 @@ def _field(loc: tuple[object, ...]) -> str:
     return out or "body"
 
 
-def _is_json(content_type: str | None) -> bool:
-    media = (content_type or "").split(";")[0].strip().lower()
-    return media == "application/json" or (
-        media.startswith("application/") and media.endswith("+json")
-    )
-
-
 def _line_and_column(text: str, position: object) -> str:
     """A character offset into the body as `line L, column C` (both from 1)."""
     offset = position if isinstance(position, int) else 0
     line = text.count("\n", 0, offset) + 1
     column = offset - (text.rfind("\n", 0, offset) + 1) + 1
     return f"line {line}, column {column}"
+
+
+def _unparsable(cause: BaseException) -> str:
+    """Why a body could not be read, for a body api/limits.py did not check first."""
+    if isinstance(cause, UnicodeDecodeError):
+        return f"The body is not valid UTF-8 at byte {cause.start}: send JSON encoded as UTF-8."
+    if isinstance(cause, RecursionError):
+        return f"The body is nested deeper than the limit of {MAX_BODY_DEPTH} levels: flatten it."
+    return "The body could not be read as JSON: send a JSON document encoded as UTF-8."
 
 
 # Exceptions that mean a dependency is down, not a bug: the database (SQLAlchemy could not
@@ -73,7 +70,7 @@ def install(app: FastAPI) -> None:
         first = exc.errors()[0]
         loc = tuple(first.get("loc", ()))
         content_type = request.headers.get("content-type")
-        if loc[:1] == ("body",) and not _is_json(content_type):
+        if loc[:1] == ("body",) and not is_json(content_type):
             # FastAPI reads a body as JSON only when the content type says so
             given = f"Content-Type {content_type!r}" if content_type else "no Content-Type"
             message = (
@@ -86,14 +83,17 @@ def install(app: FastAPI) -> None:
         if first.get("type") == "json_invalid":
             where = _line_and_column(str(exc.body or ""), loc[1] if len(loc) > 1 else 0)
             reason = (first.get("ctx") or {}).get("error", "invalid")
-            message = f"The body is not valid JSON: {reason} at {where}."
-            return JSONResponse(error_body("invalid_input", message), status_code=422)
+            message = f"The body is not valid JSON: {reason} at {where}. Fix the JSON there."
+            return JSONResponse(error_body("invalid_input", message, "body"), status_code=422)
         field = _field(loc)
         message = f"{field}: {first.get('msg', 'invalid')}"
         return JSONResponse(error_body("invalid_input", message, field), status_code=422)
 
     @app.exception_handler(HTTPException)
     async def http_error(_request: Request, exc: HTTPException) -> JSONResponse:
+        if exc.status_code == 400 and exc.__cause__ is not None:  # FastAPI could not parse it
+            message = _unparsable(exc.__cause__)
+            return JSONResponse(error_body("invalid_input", message, "body"), status_code=422)
         code = {404: "not_found", 405: "method_not_allowed", 413: "too_large"}.get(
             exc.status_code, "http_error"
         )

@@ -38,7 +38,9 @@ SEGMENT_EXAMPLE = {
 class ItemsCreate(BaseModel):
     items: list[dict[str, Any]] = Field(
         min_length=1,
-        description="Items to upsert: id, title, description, category, tags, attributes, available.",
+        description="Items to upsert: id, title, description, category, tags, attributes, "
+        "available. `attributes` is free JSON of at most 65,536 bytes, nested at most 32 "
+        "levels, with no NaN or Infinity and no lone surrogates (\\ud800).",
         examples=[[ITEM_EXAMPLE]],
     )
 
@@ -65,7 +67,9 @@ class EventsCreate(BaseModel):
     events: list[dict[str, Any]] = Field(
         min_length=1,
         description="Our shape {event_id?, user_id, type, item_id?, properties?, timestamp?} "
-        "or Segment `track` calls. Idempotent by event_id / messageId.",
+        "or Segment `track` calls. Idempotent by event_id / messageId. `properties` is free "
+        "JSON of at most 16,384 bytes, nested at most 32 levels, with no NaN or Infinity and "
+        "no lone surrogates; `timestamp` from 2000-01-01 to a day from now.",
         examples=[[EVENT_EXAMPLE, SEGMENT_EXAMPLE]],
     )
 

@@ -4,7 +4,11 @@ agent, with PII planted in their traits and messages.
 Reports (under results["generation"]): hallucinated_item_rate (item ids the model named
 outside its candidates, over all ids it named, in its raw replies), fallback_rate,
 personalization_rate (answers naming one of the user's top categories or stated
-interests), pii_leak_rate (users whose planted values reached the model, the logs, or their
+interests), faithfulness_rate (answers whose shown text has no sentence the faithfulness
+check calls unsupported, checked afresh against the prompt, the candidates and what the
+user typed), denial_rate (answers shown with a sentence saying something can't be done),
+withdrawn_stream_rate (streamed chat answers whose stream ended with a Replace),
+pii_leak_rate (users whose planted values reached the model, the logs, or their
 stored conversations and model-call records), latency_ms_p50/p95 per call, and tokens in
 and out. An LLM judge scores relevance, tone and specificity (1-5) when
 PERSONIFY_JUDGE_BASE_URL is set."""
@@ -28,8 +32,9 @@ from personify.agent.factory import make_chat_model
 from personify.agent.guards import MARKER
 from personify.agent.models import ChatModel
 from personify.agent.testing import RecordingChatModel
-from personify.domain import ChatTurn, Event, OnboardingPlan
+from personify.domain import ChatTurn, Done, Event, OnboardingPlan, Replace
 from personify.evals.dataset import Dataset, as_events
+from personify.evals.faithfulness import check_shown
 from personify.evals.judge import Exchange, JudgeScores, grade, judge_model
 from personify.evals.planted import Planted, captured_logs, plant
 from personify.privacy.redactor import PresidioRedactor
@@ -59,6 +64,10 @@ class Call:
     raw: str = ""  # the model's raw reply
     tokens_in: int = 0
     prompt: str = ""  # what the model was sent (redacted)
+    shown: tuple[str, ...] = ()  # the message and reasons the user was shown
+    withdrawn: bool = False  # a chat stream that ended with a Replace
+    unsupported: int = 0  # shown sentences the faithfulness check calls unsupported
+    denial: bool = False  # a shown sentence says something can't be done
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -78,6 +87,9 @@ class GenerationResults:
     fallback_rate: float
     fallback_reasons: dict[str, int]
     personalization_rate: float
+    faithfulness_rate: float
+    denial_rate: float
+    withdrawn_stream_rate: float
     pii_leak_rate: float
     latency_ms_p50: float
     latency_ms_p95: float
@@ -188,34 +200,56 @@ def _session(
     service.put_traits(user, {"role": "reader", "interests": interests, "about": about})
     wanted = {t.lower() for t in [*top[:3], *interests]}
     start = len(recorder.history)
-    answered = [_timed(wanted, partial(service.onboard, user))]
+    answered = [_timed(wanted, partial(_onboard, service, user))]
     session = f"eval-{n}"
     messages = [
         f"Hi, I'm {planted.name}. What should I try first? Write to {planted.email}.",
         f"Thanks! Anything more like {interests[0]}? My number is {planted.phone}.",
     ]
     for message in messages:
-        answered.append(_timed(wanted, partial(service.chat, user, session, message)))
+        answered.append(_timed(wanted, partial(_chat, service, user, session, message)))
     sent = recorder.history[start:]
-    calls = _with_model_io(answered, recorder.replies[start:], sent)
+    typed = [about, *messages, *interests]
+    calls = [
+        _faithfulness(service, call, typed)
+        for call in _with_model_io(answered, recorder.replies[start:], sent)
+    ]
     model_text = "\n".join(str(m.content) for ms in sent for m in ms)
     leaked = any(v in model_text for v in planted.values())
     return calls, _stored_leak(service, user, planted) or leaked
 
 
-def _timed(wanted: set[str], ask: Callable[[], OnboardingPlan | ChatTurn]) -> Call:
+def _onboard(service: Personify, user: str) -> tuple[OnboardingPlan, bool]:
+    return service.onboard(user), False
+
+
+def _chat(service: Personify, user: str, session: str, message: str) -> tuple[ChatTurn, bool]:
+    """The turn as a client streams it, and whether its stream took text back."""
+    withdrawn = False
+    for event in service.chat_events(user, session, message):
+        match event:
+            case Replace():
+                withdrawn = True
+            case Done(turn=turn):
+                return turn, withdrawn
+    raise AssertionError("a chat turn always ends with Done")
+
+
+def _timed(wanted: set[str], ask: Callable[[], tuple[OnboardingPlan | ChatTurn, bool]]) -> Call:
     started = time.perf_counter()
-    answer = ask()
+    answer, withdrawn = ask()
     elapsed = (time.perf_counter() - started) * 1000
     kind: CallKind
     match answer:
         case OnboardingPlan():
             kind = "onboarding"
             shown = [answer.message, *(f"{i.title} {i.reason}" for i in answer.items)]
+            reasons = [i.reason for i in answer.items]
             ids = [i.item_id for i in answer.items]
         case ChatTurn():
             kind = "chat"
             shown = [answer.message, *(f"{c.title} {c.reason}" for c in answer.cards)]
+            reasons = []  # a card's reason is the ranker's, never the model's
             ids = [c.item_id for c in answer.cards]
     text = " ".join(shown).lower()
     return Call(
@@ -225,7 +259,16 @@ def _timed(wanted: set[str], ask: Callable[[], OnboardingPlan | ChatTurn]) -> Ca
         candidates=frozenset(answer.provenance.candidates),
         shown_ids=tuple(ids),
         personalized=any(_mentions(text, w) for w in wanted),
+        shown=(answer.message, *reasons),
+        withdrawn=withdrawn,
     )
+
+
+def _faithfulness(service: Personify, call: Call, typed: list[str]) -> Call:
+    """What the user was shown, checked afresh (evals/faithfulness.py)."""
+    items = service.store.catalog.get_many(sorted(call.candidates))
+    unsupported, denial = check_shown(call.shown, [call.prompt, *typed], list(items.values()))
+    return replace(call, unsupported=unsupported, denial=denial)
 
 
 def _with_model_io(
@@ -270,6 +313,7 @@ def _summarise(
     shown = [(i, c.candidates) for c in calls for i in c.shown_ids]
     latency = np.array([c.ms for c in calls]) if calls else np.zeros(1)
     tokens_out = [len(c.raw) and count_tokens([HumanMessage(c.raw)]) for c in calls]
+    chats = [c for c in calls if c.kind == "chat"]
     reasons: dict[str, int] = {}
     for c in calls:
         if c.fallback:
@@ -282,6 +326,9 @@ def _summarise(
         fallback_rate=_rate(sum(1 for c in calls if c.fallback), len(calls)),
         fallback_reasons=reasons,
         personalization_rate=_rate(sum(1 for c in calls if c.personalized), len(calls)),
+        faithfulness_rate=_rate(sum(1 for c in calls if not c.unsupported), len(calls)),
+        denial_rate=_rate(sum(1 for c in calls if c.denial), len(calls)),
+        withdrawn_stream_rate=_rate(sum(1 for c in chats if c.withdrawn), len(chats)),
         pii_leak_rate=_rate(sum(leaks.values()), len(leaks)),
         latency_ms_p50=round(float(np.percentile(latency, 50)), 1),
         latency_ms_p95=round(float(np.percentile(latency, 95)), 1),

@@ -51,8 +51,18 @@ def available_templates() -> list[str]:
     )
 
 
+def latest_version(name: str) -> str:
+    """The highest `vN` among the template's files ("v1" when there is none, so that
+    loading it names the file that is missing)."""
+    versions = [n.split(".", 1)[1] for n in available_templates() if n.split(".", 1)[0] == name]
+    numbered = [v for v in versions if v[1:].isdigit()]
+    return max(numbered, key=lambda v: int(v[1:]), default="v1")
+
+
 @lru_cache(maxsize=32)
-def load_template(name: str, version: str = "v1") -> PromptTemplate:
+def load_template(name: str, version: str | None = None) -> PromptTemplate:
+    """The template `name` at `version` (its latest by default)."""
+    version = version or latest_version(name)
     path = resources.files(PACKAGE).joinpath(FOLDER, f"{name}.{version}.toml")
     if not path.is_file():
         raise ConfigError(

@@ -35,15 +35,30 @@ def single_threaded_blas() -> Iterator[None]:
 
 
 class FactorModel:
-    def __init__(self, model: object, item_ids: Sequence[str]) -> None:
-        self._model = model
+    """Item factors, and the least-squares step that solves a user's from their history.
+
+    No user's factors are written: they are solved from the history when needed, so
+    erasing a user's events leaves nothing of them in a trained model's files."""
+
+    def __init__(
+        self,
+        item_factors: np.ndarray,
+        item_ids: Sequence[str],
+        *,
+        alpha: float,
+        regularization: float,
+        model: object | None = None,
+    ) -> None:
+        self._model = model  # implicit's, when fitted in this process
         self.item_ids = list(item_ids)
         self._index = {item: n for n, item in enumerate(self.item_ids)}
-        self._item_factors = np.asarray(model.item_factors, dtype=np.float32)  # type: ignore[attr-defined]
-        self._alpha = float(model.alpha)  # type: ignore[attr-defined]
+        self._item_factors = np.asarray(item_factors, dtype=np.float32)
+        self._alpha = float(alpha)
+        self._regularization = float(regularization)
         factors = self._item_factors.shape[1]
-        regularization = float(model.regularization)  # type: ignore[attr-defined]
-        self._base = self._item_factors.T @ self._item_factors + regularization * np.eye(factors)
+        self._base = self._item_factors.T @ self._item_factors + self._regularization * np.eye(
+            factors
+        )
 
     @classmethod
     def fit(
@@ -85,7 +100,8 @@ class FactorModel:
                 random_state=seed,
             )
             model.fit(matrix, show_progress=False)
-        return cls(model, item_ids)
+        item_factors = np.asarray(model.item_factors)
+        return cls(item_factors, item_ids, alpha=alpha, regularization=regularization, model=model)
 
     def user_vector(self, history: Sequence[LogEntry]) -> np.ndarray | None:
         """The user's factors given their history (None without a known positive item)."""
@@ -121,16 +137,34 @@ class FactorModel:
         return [(i, s) for i, s in out if i not in exclude][:n]
 
     def save(self, path: Path) -> None:
-        self._model.save(str(path))  # type: ignore[attr-defined]
+        self._save_factors(path)
         path.with_suffix(".items.txt").write_text("\n".join(self.item_ids), encoding="utf-8")
+
+    def _save_factors(self, path: Path) -> None:
+        """The item factors and what solves a user's from them; no user's row."""
+        np.savez(
+            path,
+            item_factors=self._item_factors,
+            alpha=self._alpha,
+            regularization=self._regularization,
+        )
 
     @classmethod
     def load(cls, path: Path) -> FactorModel:
-        from implicit.cpu.als import AlternatingLeastSquares
-
-        model = AlternatingLeastSquares.load(str(path))
+        with np.load(path, allow_pickle=False) as data:
+            arrays = {name: data[name] for name in data.files}
         items = path.with_suffix(".items.txt").read_text(encoding="utf-8").split("\n")
-        return cls(model, items)
+        model = cls(
+            arrays["item_factors"],
+            items,
+            alpha=float(arrays["alpha"]),
+            regularization=float(arrays["regularization"]),
+        )
+        if "user_factors" in arrays:  # implicit's format, from before: it kept user rows
+            staging = path.with_name(path.name + ".new.npz")
+            model._save_factors(staging)
+            staging.replace(path)  # atomic: readers see the old file or the new one
+        return model
 
 
 def _confidence(history: Iterable[LogEntry], index: dict[str, int]) -> dict[int, float]:

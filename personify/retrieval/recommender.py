@@ -4,6 +4,9 @@ Filtering never starves the list: while fewer than `n` candidates are on offer, 
 are generated again past what was filtered out (see Recommender._pool). Each item is
 listed with the score the diversified order was picked by, so scores fall down the list.
 
+A user who has used every item on offer is offered the ones used longest ago again
+(reoffer.py): never an empty list while the catalog offers anything.
+
 Ranking uses the ranker `personify train` kept for the user's segment (short or long
 history) when one exists; users with no history, and every user before a first training,
 get a fixed blend of generator scores."""
@@ -30,6 +33,7 @@ from personify.retrieval.candidates import (
 from personify.retrieval.factors import FactorModel
 from personify.retrieval.profiles import unit
 from personify.retrieval.ranking import MMR_LAMBDA, Pooled, avoid, blend, mmr
+from personify.retrieval.reoffer import used_longest_ago
 from personify.retrieval.trained import Ranker, Trained, TrainedCache
 from personify.retrieval.vectors import VectorIndex
 from personify.store import Store
@@ -71,7 +75,8 @@ class LiveSources(BehaviourSources):
 class Ranked(list[Candidate]):
     """Ranked candidates, and why the usual ranking was not used, when it was not."""
 
-    fallback: ServingFallback | None = None
+    fallback: ServingFallback | None = None  # popular items stood in for the user's own
+    seen_everything: bool = False  # nothing unused was on offer: used items come again
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -109,13 +114,17 @@ class Recommender:
         exclude: Sequence[str] = (),
     ) -> Ranked:
         """Ranked candidates with reasons. Raises nothing for a user with no history. With
-        the vector store down: the most popular items, `fallback` saying why."""
+        the vector store down: the most popular items, `fallback` saying why. A user who
+        has used every item on offer gets those used longest ago (`seen_everything`)."""
         try:
-            return Ranked(self._rank(profile, n, category, query_vector, exclude))
+            ranked = Ranked(self._rank(profile, n, category, query_vector, exclude))
         except VectorStoreUnavailable:
             ranked = Ranked(self._popular(profile, n, category, exclude))
             ranked.fallback = "vector_store_unavailable"
-            return ranked
+        if not ranked and profile.personalized:
+            ranked.extend(used_longest_ago(self._store, profile.user_id, n, category, exclude))
+            ranked.seen_everything = bool(ranked)
+        return ranked
 
     def _popular(
         self, profile: Profile, n: int, category: str | None, exclude: Sequence[str]

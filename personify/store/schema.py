@@ -167,6 +167,7 @@ tenants = Table(
     Column("tenant_id", String(32), primary_key=True),
     Column("name", String(200), nullable=False),
     Column("product_name", String(200), nullable=False),  # end users are welcomed to it
+    Column("tone", String(20)),  # how the assistant writes for it; null: the server's
     Column("secret_key_sha256", String(64), nullable=False, unique=True),
     Column("publishable_key_sha256", String(64), nullable=False, unique=True),
     Column("signing_key", String(64), nullable=False),

@@ -11,6 +11,7 @@ from typing import Literal
 
 from sqlalchemy import Engine, delete, or_, select, update
 
+from personify.domain import Tone
 from personify.store.schema import tenants
 
 KeyKind = Literal["secret", "publishable"]
@@ -22,6 +23,7 @@ class Tenant:
     tenant_id: str
     name: str
     product_name: str  # what its end users are welcomed to
+    tone: Tone | None = None  # how the assistant writes for it; None: the server's setting
     signing_key: str  # HMAC key for the widget's user tokens
     origins: tuple[str, ...]
     rate_limit_per_minute: int | None
@@ -60,12 +62,14 @@ class TenantRegistry:
         origins: list[str],
         rate_limit_per_minute: int | None = None,
         product_name: str | None = None,
+        tone: Tone | None = None,
     ) -> NewTenant:
-        """`product_name` defaults to the tenant's name."""
+        """`product_name` defaults to the tenant's name, `tone` to the server's setting."""
         tenant = Tenant(
             tenant_id="t" + secrets.token_hex(8),
             name=name,
             product_name=product_name or name,
+            tone=tone,
             signing_key=secrets.token_hex(32),
             origins=tuple(origins),
             rate_limit_per_minute=rate_limit_per_minute,
@@ -81,6 +85,7 @@ class TenantRegistry:
                         "tenant_id": tenant.tenant_id,
                         "name": name,
                         "product_name": tenant.product_name,
+                        "tone": tone,
                         "secret_key_sha256": key_hash(secret_key),
                         "publishable_key_sha256": key_hash(publishable_key),
                         "signing_key": tenant.signing_key,
@@ -156,6 +161,7 @@ def _tenant(row: object) -> Tenant:
         tenant_id=data["tenant_id"],
         name=data["name"],
         product_name=data["product_name"],
+        tone=data["tone"],
         signing_key=data["signing_key"],
         origins=tuple(data["origins"]),
         rate_limit_per_minute=data["rate_limit_per_minute"],

@@ -8,6 +8,7 @@ from personify.prompts.templates import available_templates
 VALUES = {
     "onboarding": {
         "product": "P",
+        "voice": "warm",
         "profile": "role: x",
         "goal": "g",
         "candidates": "a | A",
@@ -15,6 +16,7 @@ VALUES = {
     },
     "chat": {
         "product": "P",
+        "voice": "warm",
         "profile": "role: x",
         "candidates": "a | A",
         "example_id": "a",
@@ -25,7 +27,7 @@ VALUES = {
 
 def test_every_template_renders_with_its_variables() -> None:
     names = available_templates()
-    assert {"onboarding.v1", "chat.v1"} <= set(names)
+    assert {"onboarding.v2", "chat.v2"} <= set(names)
     for name in names:
         base, version = name.split(".")
         template = load_template(base, version)
@@ -40,7 +42,9 @@ def test_every_template_renders_with_its_variables() -> None:
 
 def test_a_missing_variable_is_an_error_not_a_blank() -> None:
     with pytest.raises(ConfigError, match="goal"):
-        load_template("onboarding").render(product="P", profile="", candidates="", count=3)
+        load_template("onboarding").render(
+            product="P", voice="warm", profile="", candidates="", count=3
+        )
 
 
 def test_an_unknown_template_is_an_error() -> None:
@@ -57,6 +61,7 @@ def test_trimming_drops_history_then_candidates_to_fit() -> None:
         return template.render(
             history=past,
             product="P",
+            voice="warm",
             profile="p",
             candidates="\n".join(shown),
             example_id="x",

@@ -58,16 +58,21 @@ def _turn(body: CompletionRequest) -> tuple[str, str, list[tuple[str, str]]]:
             "user: set the `user` field to the end user's id (1-128 characters of A-Za-z0-9_.:@-).",
             field="user",
         )
+    for index, message in enumerate(body.messages):
+        # the history goes into the prompt too: each message has /v1/chat's limit
+        if len(message.text()) > MAX_TEXT:
+            field = f"messages[{index}].content"
+            raise InputError(
+                f"{field}: {len(message.text())} characters is over the limit of {MAX_TEXT} "
+                "for a message; shorten it, or leave older turns out.",
+                field=field,
+            )
     turns: list[tuple[str, str]] = [
         (str(m.role), m.text()) for m in body.messages if m.role in ("user", "assistant")
     ]
     if not turns or turns[-1][0] != "user" or not turns[-1][1].strip():
         raise InputError(
             "messages: the last message must be a non-empty user message.", field="messages"
-        )
-    if len(turns[-1][1]) > MAX_TEXT:
-        raise InputError(
-            f"messages: the last message is over {MAX_TEXT} characters.", field="messages"
         )
     return body.user, turns[-1][1], turns[:-1]
 

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Path
 from pydantic import BaseModel, Field, field_validator
 
 from personify.api.deps import TenantsDep
+from personify.domain import Tone
 from personify.store.tenants import Tenant
 
 router = APIRouter(prefix="/v1/tenants", tags=["tenants"])
@@ -26,6 +27,12 @@ class TenantCreate(BaseModel):
         description="The product the tenant's end users are welcomed to and the assistant "
         "speaks for (the onboarding's 'Welcome to ...'). Defaults to `name`.",
         examples=["Acme Insights"],
+    )
+    tone: Tone | None = Field(
+        default=None,
+        description="How the assistant writes for this tenant's users: friendly, professional "
+        "or concise. Defaults to the server's PERSONIFY_TONE.",
+        examples=["professional"],
     )
     origins: list[str] = Field(
         default_factory=list,
@@ -54,6 +61,7 @@ class TenantPublic(BaseModel):
     tenant_id: str
     name: str
     product_name: str
+    tone: Tone | None
     origins: list[str]
     rate_limit_per_minute: int | None
     created_at: float
@@ -96,6 +104,7 @@ def _public(tenant: Tenant) -> TenantPublic:
         tenant_id=tenant.tenant_id,
         name=tenant.name,
         product_name=tenant.product_name,
+        tone=tenant.tone,
         origins=list(tenant.origins),
         rate_limit_per_minute=tenant.rate_limit_per_minute,
         created_at=tenant.created_at,
@@ -105,7 +114,11 @@ def _public(tenant: Tenant) -> TenantPublic:
 @router.post("", response_model=TenantCreated, status_code=201)
 def create_tenant(body: TenantCreate, tenants: TenantsDep) -> TenantCreated:
     made = tenants.create(
-        body.name, body.origins, body.rate_limit_per_minute, product_name=body.product_name
+        body.name,
+        body.origins,
+        body.rate_limit_per_minute,
+        product_name=body.product_name,
+        tone=body.tone,
     )
     return TenantCreated(
         **_public(made.tenant).model_dump(),

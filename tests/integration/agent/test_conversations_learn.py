@@ -54,7 +54,7 @@ def test_the_next_answer_knows_about_a_card_click(
     demo.add_events([click])
     scripted.enqueue("Glad you opened it; next try [[guide-support-metrics]].")
     demo.chat("sam", "k", "What next?")
-    prompt = str(scripted.history[-1][0].content)
+    prompt = "\n".join(str(m.content) for m in scripted.history[-1])
     assert "recently opened: Support SLA Dashboard" in prompt
     assert "tpl-support-sla" not in [c.item.id for c in demo.recommend("sam", 10).items]
 

@@ -27,7 +27,7 @@ def test_role_goal_and_interests_are_elicited_then_the_ranker_uses_them(
     assert scripted.history == []  # the agent asks by itself: no model call yet
     scripted.enqueue("not json")  # the onboarding plan then falls back deterministically
     last = say(client, "Zendesk, SLA dashboards and ticket insights")
-    assert last["provenance"]["template"] == "onboarding.v1"
+    assert last["provenance"]["template"] == "onboarding.v2"
     assert last["cards"] and {c["item_id"] for c in last["cards"]} <= set(
         last["provenance"]["candidates"]
     )
@@ -53,4 +53,4 @@ def test_known_users_are_not_questioned(client: TestClient, scripted: ScriptedCh
     answer = client.post(
         "/v1/chat", json={"user_id": "sam", "session_id": "x", "message": "Hi there"}
     ).json()
-    assert answer["provenance"]["template"] == "chat.v1"
+    assert answer["provenance"]["template"] == "chat.v2"

@@ -4,11 +4,13 @@ grounded and private."""
 from collections.abc import Iterator
 
 import pytest
+from langchain_core.messages import HumanMessage
 
 from personify.agent.local import LocalLlamaModel
 from personify.agent.testing import RecordingChatModel
 from personify.demo import load_demo, personas
 from personify.domain import Done, Replace, TokenDelta
+from personify.errors import ProviderTimeout
 from personify.parts import SharedParts
 from personify.privacy.redactor import PresidioRedactor
 from personify.retrieval.embeddings import MiniLMEmbedder
@@ -82,3 +84,26 @@ def test_chat_with_the_local_model_streams_what_it_answers(
     assert shown == done.turn.message
     assert done.turn.cards
     assert {c.item_id for c in done.turn.cards} <= set(done.turn.provenance.candidates)
+
+
+def test_a_request_waiting_for_the_busy_model_times_out() -> None:
+    """The wait for the model counts against the deadline: a request queued behind a
+    long generation gets a ProviderTimeout (and its fallback), not minutes of waiting."""
+    settings = load_settings()
+    model = LocalLlamaModel(settings.model_file(), threads=2, max_tokens=16, timeout_s=10.0)
+    messages = [HumanMessage("Say hello.")]
+    model.complete(messages)  # loaded, and the prompt cached: the first token comes quickly
+    busy = model.stream(messages)
+    next(busy)  # a generation under way holds the model
+    try:
+        with pytest.raises(ProviderTimeout, match="busy"):
+            model.complete(messages)
+    finally:
+        busy.close()
+    again = model.stream(messages)
+    try:  # free again once the first is closed: no wait for the model (it may still be slow)
+        next(again)
+    except ProviderTimeout as exc:
+        assert "busy" not in str(exc)
+    finally:
+        again.close()

@@ -5,9 +5,10 @@ Grounding and redaction hold for all three."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import pytest
@@ -18,7 +19,7 @@ from pydantic import SecretStr
 
 from personify.agent.openai_compat import OpenAICompatibleModel
 from personify.demo import load_demo
-from personify.errors import ProviderError
+from personify.errors import ProviderError, ProviderTimeout
 from personify.parts import SharedParts
 from personify.privacy.redactor import PresidioRedactor
 from personify.retrieval.embeddings import MiniLMEmbedder
@@ -163,3 +164,33 @@ def test_a_server_rejecting_structured_output_names_the_setting(settings: Settin
         assert "set PERSONIFY_OPENAI_JSON_SCHEMA=false" in err.value.message
     assert "Zendesk" in plain.text
     assert ["response_format" in r for r in received] == [True, True, False]  # no retry
+
+
+def test_a_server_that_trickles_its_answer_is_stopped_at_the_deadline(
+    settings: Settings,
+) -> None:
+    """httpx's timeout bounds each wait between chunks; the whole stream has a deadline
+    too, so a server sending a little at a time cannot hold a request for minutes."""
+    app = FastAPI()
+
+    @app.post("/v1/chat/completions")
+    async def completions() -> StreamingResponse:
+        async def chunks() -> AsyncIterator[str]:
+            for n in range(100):
+                delta = {"content": f"word{n} "}
+                chunk = {"id": "c1", "object": "chat.completion.chunk", "created": 0,
+                         "model": "tiny", "choices": [{"index": 0, "delta": delta}]}  # fmt: skip
+                yield f"data: {json.dumps(chunk)}\n\n"
+                await asyncio.sleep(0.1)
+            yield "data: [DONE]\n\n"
+
+        return StreamingResponse(chunks(), media_type="text/event-stream")
+
+    short = settings.model_copy(update={"llm_timeout_s": 1.0})
+    with serve_in_thread(app) as url:
+        model = OpenAICompatibleModel.from_settings(openai_settings(short, url))
+        got: list[str] = []
+        with pytest.raises(ProviderTimeout, match="time limit"):
+            for piece in model.stream([HumanMessage("Hello?")]):
+                got.append(piece)
+    assert 0 < len(got) < 100  # it began, and was cut off long before the end

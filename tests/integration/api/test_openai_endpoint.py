@@ -43,7 +43,7 @@ def test_a_plain_completion_is_grounded_and_carries_cards(
     )
     extra = completion.model_extra["personify"]
     assert [c["item_id"] for c in extra["cards"]] == ["int-zendesk"]
-    assert extra["provenance"]["template"] == "chat.v1"
+    assert extra["provenance"]["template"] == "chat.v2"
 
 
 def test_a_streamed_completion_arrives_in_pieces(

@@ -82,3 +82,33 @@ def test_each_tenant_welcomes_to_its_own_product(
         blank = client.post("/v1/tenants", json={"name": "x", "product_name": " "}, headers=admin)
         assert blank.status_code == 422 and blank.json()["error"]["field"] == "product_name"
     tenancy.close()
+
+
+def test_each_tenant_is_answered_in_its_own_tone(
+    tmp_path: Path, embedder: MiniLMEmbedder, redactor: PresidioRedactor
+) -> None:
+    """A tenant's `tone` sets the voice the model is asked for and the fallback's welcome;
+    without one, the server's PERSONIFY_TONE applies."""
+    settings = load_settings(data_dir=tmp_path / "data", admin_key=ADMIN, tone="concise")
+    model = ScriptedChatModel(default="")  # nothing usable: the welcome is the fallback's
+    tenancy = MultiTenant(
+        settings, SharedParts(settings, model=model, presidio=redactor, embedder=embedder)
+    )
+    admin = {"Authorization": f"Bearer {ADMIN}"}
+    expected = {"professional": ("Welcome to Acme, Dana Whitfield.", "clear, professional"),
+                None: ("Hi Dana Whitfield.", "brief, plain")}  # fmt: skip
+    with TestClient(create_app(tenancy)) as client:
+        for tone, (greeting, voice) in expected.items():
+            made = client.post("/v1/tenants", json={"name": "Acme", "tone": tone}, headers=admin)
+            assert made.status_code == 201 and made.json()["tone"] == tone
+            key = {"Authorization": f"Bearer {made.json()['secret_key']}"}
+            item = {"id": "feat-a", "title": "Alerts", "description": "Alerts on metrics."}
+            assert client.post("/v1/items", json={"items": [item]}, headers=key).status_code < 300
+            traits = {"traits": {"name": "Dana Whitfield", "role": "Analyst"}}
+            assert client.put("/v1/users/dana", json=traits, headers=key).status_code == 200
+            plan = client.post("/v1/users/dana/onboarding", json={}, headers=key).json()
+            assert plan["message"].startswith(greeting), plan["message"]
+            assert f"write in a {voice} voice" in str(model.history[-1][0].content)
+        wrong = client.post("/v1/tenants", json={"name": "x", "tone": "shouty"}, headers=admin)
+        assert wrong.status_code == 422 and wrong.json()["error"]["field"] == "tone"
+    tenancy.close()

@@ -69,7 +69,7 @@ def test_model_calls_and_erasures_are_audited_without_pii(
     mine = demo.audit.for_user("oksana")
     assert [r.kind for r in mine] == ["model_call", "model_call", "erasure"]
     onboarding, chat, erasure = mine
-    assert onboarding.template == "onboarding.v1" and chat.template == "chat.v1"
+    assert onboarding.template == "onboarding.v2" and chat.template == "chat.v2"
     assert onboarding.model == "scripted" and len(onboarding.prompt_sha256 or "") == 64
     assert (
         onboarding.entities.get("PERSON", 0) >= 1 and onboarding.entities.get("PHONE_NUMBER") == 1

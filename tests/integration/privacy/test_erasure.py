@@ -112,3 +112,12 @@ def test_every_place_a_users_data_lives_is_emptied(
     assert all(held[name] != never_seen[name] for name in held if name not in kept)
     demo.delete_user(USER)
     assert demo.user_data.export(USER) | {"model_calls": None} == never_seen | {"model_calls": None}
+
+
+def test_the_access_export_holds_the_users_consent(client: TestClient) -> None:
+    """What the user chose is part of what we hold about them, so the export shows it."""
+    assert client.put("/v1/users/ana", json={"traits": {"role": "Analyst"}}).status_code == 200
+    assert client.put("/v1/users/ana/consent", json={"free_text": False}).status_code == 200
+    export = client.get("/v1/users/ana/data").json()
+    assert export["consent"]["free_text"] is False
+    assert export["consent"]["personalization"] is True

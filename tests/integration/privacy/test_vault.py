@@ -25,9 +25,10 @@ NAMES = [
 
 def echo(messages: list[BaseMessage]) -> str:
     """Answer with the user's own (redacted) words and a catalog item the prompt offers."""
-    prompt = str(messages[0].content)
+    prompt = "\n".join(str(m.content) for m in messages)
     offered = next(item["id"] for item in demo_items() if item["id"] in prompt)
-    return json.dumps({"message": f"You said: {messages[-1].content}", "items": [offered]})
+    question = str(messages[-1].content).rsplit("\n\n", 1)[-1]  # after the items and profile
+    return json.dumps({"message": f"You said: {question}", "items": [offered]})
 
 
 def test_concurrent_conversations_never_mix_pseudonyms(

@@ -1,0 +1,142 @@
+"""Limits at the API's edge: the body's bytes as they arrive, and JSON that reads back
+out (jsonlimits.py) wherever it sits in the body."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Awaitable, Callable
+
+from starlette.datastructures import Headers
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from personify.jsonlimits import MAX_JSON_DEPTH, Problem, json_problem, shown
+
+MAX_BODY_BYTES = 4 * 1024 * 1024  # a request body, as read off the wire
+MAX_BODY_DEPTH = 64  # a request body's nesting: room for an envelope around free JSON
+
+
+def error_body(code: str, message: str, field: str | None = None) -> dict[str, object]:
+    error: dict[str, object] = {"code": code, "message": message}
+    if field:
+        error["field"] = field
+    return {"error": error}
+
+
+def is_json(content_type: str | None) -> bool:
+    media = (content_type or "").split(";")[0].strip().lower()
+    return media == "application/json" or (
+        media.startswith("application/") and media.endswith("+json")
+    )
+
+
+def body_problem(body: bytes) -> Problem | None:
+    """What is wrong with a JSON body, as (field, message); None when it is fine."""
+    try:
+        value = json.loads(body.decode("utf-8-sig"))
+    except UnicodeDecodeError as exc:
+        return "body", (
+            f"The body is not valid UTF-8: byte {exc.start} (0x{body[exc.start]:02x}) starts no "
+            "character. Send the JSON encoded as UTF-8."
+        )
+    except json.JSONDecodeError as exc:
+        return "body", (
+            f"The body is not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}. "
+            "Fix the JSON there (quotes, commas, brackets) and send it again."
+        )
+    except RecursionError:
+        return "body", _too_deep("")
+    except ValueError:  # Python reads integers of at most 4,300 digits
+        return "body", "The body has an integer of more than 4,300 digits: send it as text."
+    found = json_problem(value, MAX_BODY_DEPTH)
+    if found is None:
+        return None
+    where, wrong = found
+    if wrong.startswith("nests deeper"):
+        return _record_field(where), _too_deep(where)
+    return where or "body", f"{where or 'body'}: {wrong}."
+
+
+def _record_field(where: str) -> str:
+    """The field of a record a deep path starts in: `items[0].attributes` of
+    `items[0].attributes.a.b[0]...` (every record sits at most that far into a body)."""
+    steps = re.findall(r"\[\d+\]|\.?[^.\[]+", where)[:3]
+    return "".join(steps) or "body"
+
+
+def _too_deep(where: str) -> str:
+    at = f" (at {shown(where, 80)})" if where else ""
+    return (
+        f"The body is nested deeper than the limit of {MAX_BODY_DEPTH} levels{at}. Free JSON "
+        f"(item attributes, event properties) may nest {MAX_JSON_DEPTH} levels: flatten it."
+    )
+
+
+class BodyLimit:
+    """Reads the request body before the app does, counting bytes as they arrive (a
+    chunked body has no Content-Length to trust), and answers 413 the moment it passes
+    `max_bytes`, having held no more than that. A JSON body must then decode and read
+    back out (body_problem), or it is refused with a 422 naming the field."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int = MAX_BODY_BYTES) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = Headers(scope=scope)
+        length = headers.get("content-length", "")
+        if length.isdigit() and int(length) > self.max_bytes:
+            await self._refuse(send, 413, f"The body is {length} bytes")
+            return
+        body = bytearray()
+        while True:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                return  # the client went away: nothing to answer
+            chunk = message.get("body", b"")
+            if len(body) + len(chunk) > self.max_bytes:
+                await self._refuse(send, 413, f"The body is over {self.max_bytes} bytes")
+                return
+            body += chunk
+            if not message.get("more_body", False):
+                break
+        content_type = headers.get("content-type")
+        if body and is_json(content_type):
+            found = body_problem(bytes(body))
+            if found:
+                field, message_text = found
+                await _answer(send, 422, error_body("invalid_input", message_text, field))
+                return
+        await self.app(scope, _replay(bytes(body), receive), send)
+
+    async def _refuse(self, send: Send, status: int, said: str) -> None:
+        message = f"{said}; the limit is {self.max_bytes}. Send smaller batches."
+        await _answer(send, status, error_body("too_large", message, "body"))
+
+
+def _replay(body: bytes, receive: Receive) -> Callable[[], Awaitable[Message]]:
+    """The body already read, as one message; then the client's own (a disconnect)."""
+    pending: list[Message] = [{"type": "http.request", "body": body, "more_body": False}]
+
+    async def replay() -> Message:
+        return pending.pop() if pending else await receive()
+
+    return replay
+
+
+async def _answer(send: Send, status: int, content: dict[str, object]) -> None:
+    payload = json.dumps(content).encode("utf-8")
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(payload)).encode("ascii")),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": payload})
