@@ -189,6 +189,15 @@ def eval_generation(args: argparse.Namespace, settings: Settings) -> int:
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     written = report.to_json()
+    if args.demo_questions:
+        from personify.agent.factory import make_chat_model
+        from personify.evals.answers import run_answer_eval
+
+        answers = run_answer_eval(settings, model=make_chat_model(settings))
+        generation = written["results"]["generation"]
+        generation["answer_relevance"] = answers["answer_relevance"]
+        generation["specific_reason_rate"] = answers["specific_reason_rate"]
+        generation["demo_questions"] = answers
     (out / "report.json").write_text(json.dumps(written, indent=2), encoding="utf-8")
     print(json.dumps(written["results"]["generation"], indent=2))
     return 0
@@ -339,6 +348,12 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--users", type=int, required=True, help="how many users to run")
     e.add_argument("--out", required=True, help="folder for report.json")
     e.add_argument("--seed", type=int, default=0, help="random seed (which users)")
+    e.add_argument(
+        "--demo-questions",
+        action="store_true",
+        help="also ask the 55 labelled questions about the demo catalog through the model: "
+        "answer_relevance and specific_reason_rate",
+    )
     e.set_defaults(func=eval_generation)
     e = _command(evals, "faithfulness", "the check that cuts unsupported sentences, on labels")
     e.add_argument("--out", required=True, help="folder for report.json")

@@ -366,8 +366,10 @@ class PersonalizationAgent:
 def _reason(
     model_reason: str, candidate: Candidate, vault: Vault, guard: OutputGuard, faith: Faithfulness
 ) -> str:
-    """The model's reason for a pick when it passes the guards and every sentence of it is
-    supported, else the ranker's."""
+    """The model's reason for a pick when it gave one that passes the guards and every
+    sentence of it is supported, else retrieval's own (agent/reasons.py)."""
+    if not model_reason.strip():
+        return fallback.first_reason(candidate)
     try:
         check_text(model_reason, vault)
         guard.check(model_reason)

@@ -36,23 +36,19 @@ class GuardFailure(Exception):
 
 
 def onboarding_schema(ids: list[str], count: int) -> dict[str, Any]:
-    """JSON schema with item ids constrained to the candidates (a grammar, locally)."""
+    """JSON schema with item ids constrained to the candidates (a grammar, locally). The
+    model writes a short welcome and picks; each pick's reason is the one retrieval made
+    from the real signal (agent/reasons.py), which a small model cannot improve on and
+    which would triple what it has to write."""
     return {
         "type": "object",
         "properties": {
-            "message": {"type": "string", "minLength": 20, "maxLength": 600},
+            "message": {"type": "string", "minLength": 20, "maxLength": 300},
             "items": {
                 "type": "array",
                 "minItems": 1,
                 "maxItems": count,
-                "items": {
-                    "type": "object",
-                    "properties": {
-                        "item_id": {"type": "string", "enum": ids},
-                        "reason": {"type": "string", "maxLength": 200},
-                    },
-                    "required": ["item_id", "reason"],
-                },
+                "items": {"type": "string", "enum": ids},
             },
         },
         "required": ["message", "items"],
@@ -129,7 +125,9 @@ def parse_onboarding(
         raise GuardFailure("invalid_output")
     allowed = {c.item.id for c in candidates}
     choices: list[Choice] = []
-    for entry in raw_items:
+    for entry in raw_items:  # an id, or {"item_id", "reason"} from a server without schemas
+        if isinstance(entry, str):
+            entry = {"item_id": entry}
         if not isinstance(entry, dict) or not isinstance(entry.get("item_id"), str):
             raise GuardFailure("invalid_output")
         if entry["item_id"] not in allowed:

@@ -25,7 +25,7 @@ def test_a_valid_model_answer_is_used(demo: Personify, scripted: ScriptedChatMod
     assert plan.provenance.template == "onboarding.v2"
     assert [i.item_id for i in plan.items] == top[:2]
     assert plan.items[0].title == demo.item(top[0]).title
-    enum = scripted.schemas[-1]["properties"]["items"]["items"]["properties"]["item_id"]["enum"]
+    enum = scripted.schemas[-1]["properties"]["items"]["items"]["enum"]
     assert set(enum) == set(plan.provenance.candidates)  # ids constrained to the candidates
 
 
