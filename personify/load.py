@@ -1,11 +1,13 @@
 """`personify load` (`make load`): a bounded load run against `personify serve` on
-loopback with the embedded defaults and the demo data. A mix of event batches (45%),
+loopback with the embedded defaults, tenants on, and one tenant holding the demo catalog
+(its secret key for the normal clients). A mix of event batches (45%),
 recommendations (50%) and onboarding with the local model (5%) at rising concurrency;
 it stops when recommendations' p95 passes 100 ms, when any request fails, or after the
 last step, and prints requests per second and p50/p95/p99 per endpoint for each step.
 
 Then a soak: SOAK_CLIENTS clients of the same mix, first alone, then beside a hostile
-client (hostile.py); it prints each endpoint's p95 both ways and the ratio (the target:
+client (hostile.py: huge traits, deep JSON, chunked bodies, widget tokens guessed from an
+address of its own); it prints each endpoint's p95 both ways and the ratio (the target:
 within 2x)."""
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import os
 import random
+import secrets
 import socket
 import subprocess
 import sys
@@ -20,6 +23,7 @@ import tempfile
 import time
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
@@ -35,32 +39,66 @@ USERS = 200
 SOAK_CLIENTS = 4
 SOAK_SECONDS = 20.0
 SOAK_TARGET = 2.0  # normal clients' p95 beside the hostile client / their p95 alone
+ORIGIN = "http://shop.example"  # the tenant's widget origin, for the token guesser
+
+
+@dataclass(frozen=True, kw_only=True)
+class LoadTenant:
+    secret_key: str
+    publishable_key: str
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.secret_key}"}
 
 
 def main(seconds: float = STEP_SECONDS) -> int:
     with tempfile.TemporaryDirectory() as folder:
         port = _free_port()
-        env = {**os.environ, "PERSONIFY_DATA_DIR": str(Path(folder) / "data")}
+        admin_key = secrets.token_hex(24)
+        env = {
+            **os.environ,
+            "PERSONIFY_DATA_DIR": str(Path(folder) / "data"),
+            "PERSONIFY_ADMIN_KEY": admin_key,
+        }
         command = [sys.executable, "-m", "personify.cli", "serve", "--port", str(port)]
         log = (Path(folder) / "serve.log").open("wb")
-        server = subprocess.Popen([*command, "--load-demo"], env=env, stdout=log, stderr=log)
+        server = subprocess.Popen(command, env=env, stdout=log, stderr=log)
         base = f"http://127.0.0.1:{port}"
         try:
             _wait(base, server)
-            print(f"personify serve on {base} (embedded defaults, demo data)", flush=True)
-            ramped = asyncio.run(_ramp(base, seconds))
-            return ramped or asyncio.run(_soak(base, max(seconds, SOAK_SECONDS)))
+            tenant = _tenant_with_catalog(base, admin_key)
+            print(f"personify serve on {base} (embedded defaults, one tenant, demo catalog)")
+            ramped = asyncio.run(_ramp(base, tenant, seconds))
+            return ramped or asyncio.run(_soak(base, tenant, max(seconds, SOAK_SECONDS)))
         finally:
             server.terminate()
             server.wait(timeout=30)
 
 
-async def _ramp(base: str, seconds: float) -> int:
+def _tenant_with_catalog(base: str, admin_key: str) -> LoadTenant:
+    """A tenant with no practical rate limit (the run measures the server, not the limiter)
+    and the demo catalog."""
+    body = {"name": "Load", "origins": [ORIGIN], "rate_limit_per_minute": 1_000_000}
+    admin = {"Authorization": f"Bearer {admin_key}"}
+    made = httpx.post(f"{base}/v1/tenants", json=body, headers=admin, timeout=60)
+    made.raise_for_status()
+    tenant = LoadTenant(
+        secret_key=made.json()["secret_key"], publishable_key=made.json()["publishable_key"]
+    )
+    items = {"items": catalog()}
+    httpx.post(
+        f"{base}/v1/items", json=items, headers=tenant.headers, timeout=300
+    ).raise_for_status()
+    return tenant
+
+
+async def _ramp(base: str, tenant: LoadTenant, seconds: float) -> int:
     rng = random.Random(11)
     items = [item["id"] for item in catalog() if item.get("available", True)]
     ids = iter(range(10**9))
     sustained = 0.0
-    async with httpx.AsyncClient(base_url=base, timeout=60) as http:
+    async with httpx.AsyncClient(base_url=base, timeout=60, headers=tenant.headers) as http:
         for start in range(0, USERS, 20):  # every load user has history before timing starts
             batch = [
                 {
@@ -97,19 +135,19 @@ async def _ramp(base: str, seconds: float) -> int:
 RECS = "GET recommendations"
 
 
-async def _soak(base: str, seconds: float) -> int:
+async def _soak(base: str, tenant: LoadTenant, seconds: float) -> int:
     """The same mix for `seconds`, alone and then beside the hostile client."""
     rng = random.Random(13)
     items = [item["id"] for item in catalog() if item.get("available", True)]
     ids = iter(range(10**9, 2 * 10**9))
-    hostile = Hostile(base)
-    async with httpx.AsyncClient(base_url=base, timeout=60) as http:
+    hostile = Hostile(base, tenant.secret_key, tenant.publishable_key, ORIGIN)
+    async with httpx.AsyncClient(base_url=base, timeout=60, headers=tenant.headers) as http:
         quiet, errors, _ = await _step(http, SOAK_CLIENTS, seconds, rng, items, ids)
         loud, more, _ = await _step(
             http, SOAK_CLIENTS, seconds, rng, items, ids, beside=hostile.run
         )
     print(f"\nSoak: {SOAK_CLIENTS} clients for {seconds:.0f} s, alone, then beside a hostile "
-          "client (huge traits, deep JSON, chunked bodies; no keys to guess: one tenant)")  # fmt: skip
+          "client (huge traits, deep JSON, chunked bodies, guessed widget tokens)")  # fmt: skip
     worst = 0.0
     for name in sorted(quiet.keys() & loud.keys()):
         alone, beside = (float(np.percentile(t[name], 95)) for t in (quiet, loud))

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Iterator, Sequence
+from dataclasses import replace
 
 from langchain_core.messages import BaseMessage
 
@@ -206,6 +207,8 @@ class PersonalizationAgent:
         )
         if grounded.fallback is None:
             self._count_cuts(stream.cut)
+        else:  # what was already shown stays; the fallback follows it
+            grounded = replace(grounded, value=stream.continued(grounded.value))
         yield from stream.settle(grounded.value.text)
         if not stateless:
             self._remember(user_id, session_id, safe_message, grounded.value.stored, vault)

@@ -43,7 +43,7 @@ def onboarding_schema(ids: list[str], count: int) -> dict[str, Any]:
     return {
         "type": "object",
         "properties": {
-            "message": {"type": "string", "minLength": 20, "maxLength": 300},
+            "message": {"type": "string", "minLength": 20, "maxLength": 200},
             "items": {
                 "type": "array",
                 "minItems": 1,
@@ -73,7 +73,7 @@ def chat_schema(ids: list[str]) -> dict[str, Any]:
     return {
         "type": "object",
         "properties": {
-            "message": {"type": "string", "minLength": 20, "maxLength": 700},
+            "message": {"type": "string", "minLength": 20, "maxLength": 400},
             "items": {"type": "array", "maxItems": 3, "items": {"type": "string", "enum": ids}},
         },
         "required": ["message", "items"],
@@ -93,9 +93,15 @@ def parse_chat(raw: str, allowed: set[str]) -> tuple[str, list[str]]:
 
 def check_text(text: str, vault: Vault) -> None:
     """Reject empty, repetitive, artifact-laden or placeholder-leaking prose."""
-    stripped = text.strip()
-    if len(stripped) < 20:
+    if len(text.strip()) < 20:
         raise GuardFailure("degenerate")
+    check_sentence(text, vault)
+
+
+def check_sentence(text: str, vault: Vault) -> None:
+    """What `check_text` rejects in any part of an answer, however short: template
+    artifacts, repetition, links, placeholders the user does not own."""
+    stripped = text.strip()
     if any(a in stripped for a in ARTIFACTS):
         raise GuardFailure("degenerate")
     words = WORD.findall(stripped.lower())

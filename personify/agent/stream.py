@@ -19,7 +19,7 @@ from personify.agent.faithfulness import (
     sentences,
 )
 from personify.agent.grounding import ChatAnswer
-from personify.agent.guards import GuardFailure, check_text, parse_chat
+from personify.agent.guards import GuardFailure, check_sentence, check_text, parse_chat
 from personify.agent.models import ChatModel
 from personify.agent.output_guard import OutputGuard
 from personify.agent.partial_json import looks_like_json, partial_message
@@ -65,7 +65,7 @@ class AnswerStream:
             return
         for sentence in sentences(message[self._passed : ends[-1]]):
             self._guard.check_privacy(sentence)  # fails closed, cut or not
-            if self._faith.check(sentence).supported:
+            if self._faith.check(sentence).supported and _clean(sentence, self._vault):
                 self._guard.check_names(sentence)
                 self._kept += sentence
         self._passed = ends[-1]
@@ -96,6 +96,18 @@ class AnswerStream:
         """Unfaithful when the cut sentences were the ones that named items."""
         return "unfaithful" if kept.cut and referenced_ids(text, self._by_id) else "ungrounded"
 
+    def continued(self, fallback: ChatAnswer) -> ChatAnswer:
+        """The fallback after what was already streamed: those sentences passed every
+        guard, so they stay and the fallback follows them (nothing is taken back)."""
+        if not self._sent:
+            return fallback
+        released = safe_prefix(self._kept.lstrip())  # redacted, as it was released
+        return ChatAnswer(
+            text=f"{self._sent}\n\n{fallback.text}",
+            stored=f"{released}\n\n{fallback.stored}",
+            item_ids=fallback.item_ids,
+        )
+
     def settle(self, final: str) -> Iterator[ChatEvent]:
         """The rest of `final` after what was streamed, or a Replace when `final` does
         not continue it (a fallback takes back what was streamed)."""
@@ -103,3 +115,12 @@ class AnswerStream:
             yield Replace(message=final)
         elif len(final) > len(self._sent):
             yield TokenDelta(text=final[len(self._sent) :])
+
+
+def _clean(sentence: str, vault: Vault) -> bool:
+    """No artifact, link or foreign placeholder (guards.check_sentence): else it is cut."""
+    try:
+        check_sentence(sentence, vault)
+    except GuardFailure:
+        return False
+    return True

@@ -99,7 +99,11 @@ def test_cut_sentences_never_reach_the_report(
     assert {"faithfulness_rate", "denial_rate", "withdrawn_stream_rate"} <= set(written)
 
 
-def test_a_stream_taken_back_is_counted(dataset, tmp_path: Path, embedder: MiniLMEmbedder) -> None:
+def test_a_stream_that_falls_back_takes_nothing_back(
+    dataset, tmp_path: Path, embedder: MiniLMEmbedder
+) -> None:
+    """The sentences streamed before a fallback passed every guard: they stay, and the
+    fallback follows them, so no stream is withdrawn."""
     report = evaluate_generation(
         dataset,
         users=2,
@@ -108,6 +112,6 @@ def test_a_stream_taken_back_is_counted(dataset, tmp_path: Path, embedder: MiniL
         embedder=embedder,
     )
     got = report.results
-    assert got.withdrawn_stream_rate == 1.0  # every chat answer streamed, then fell back
+    assert got.withdrawn_stream_rate == 0.0  # every chat answer streamed, then fell back
     assert got.fallback_rate == 1.0
     assert got.faithfulness_rate == 1.0  # the deterministic answers stand on their context

@@ -54,11 +54,12 @@ def test_a_streamed_answer_stops_before_a_rejected_sentence(
     )
     events = list(demo.chat_events("dana", "s", "How do I catch late loads?"))
     streamed = "".join(e.text for e in events if isinstance(e, TokenDelta))
-    assert streamed == "Start with the alerts feature, it watches every nightly load for you."
-    assert any(isinstance(e, Replace) for e in events)
+    first = "Start with the alerts feature, it watches every nightly load for you."
+    assert streamed.startswith(first) and "jane.roe" not in streamed
+    assert not any(isinstance(e, Replace) for e in events)  # what passed stays shown
     done = events[-1]
     assert isinstance(done, Done) and done.turn.provenance.fallback == "pii_leak"
-    assert "jane.roe" not in done.turn.message
+    assert done.turn.message.startswith(first) and "jane.roe" not in done.turn.message
     after = samples(client)
     reason = {"reason": "pii_leak"}
     assert value(after, "personify_fallbacks_total", **reason) == (
