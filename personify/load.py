@@ -67,19 +67,25 @@ def main(seconds: float = STEP_SECONDS) -> int:
         base = f"http://127.0.0.1:{port}"
         try:
             _wait(base, server)
-            tenant = _tenant_with_catalog(base, admin_key)
-            print(f"personify serve on {base} (embedded defaults, one tenant, demo catalog)")
+            tenant = _tenant_with_catalog(base, admin_key, "Load", rate_limit=1_000_000)
+            print(f"personify serve on {base} (embedded defaults, tenants on, demo catalog)")
             ramped = asyncio.run(_ramp(base, tenant, seconds))
-            return ramped or asyncio.run(_soak(base, tenant, max(seconds, SOAK_SECONDS)))
+            if ramped:
+                return ramped
+            # The attacker is another customer, held to the default limits as one would be.
+            hostile = _tenant_with_catalog(base, admin_key, "Hostile", rate_limit=None)
+            return asyncio.run(_soak(base, tenant, hostile, max(seconds, SOAK_SECONDS)))
         finally:
             server.terminate()
             server.wait(timeout=30)
 
 
-def _tenant_with_catalog(base: str, admin_key: str) -> LoadTenant:
-    """A tenant with no practical rate limit (the run measures the server, not the limiter)
-    and the demo catalog."""
-    body = {"name": "Load", "origins": [ORIGIN], "rate_limit_per_minute": 1_000_000}
+def _tenant_with_catalog(
+    base: str, admin_key: str, name: str, rate_limit: int | None
+) -> LoadTenant:
+    """A tenant with the demo catalog. The normal clients' has no practical rate limit (the
+    run measures the server, not the limiter); the attacker's has the server's default."""
+    body = {"name": name, "origins": [ORIGIN], "rate_limit_per_minute": rate_limit}
     admin = {"Authorization": f"Bearer {admin_key}"}
     made = httpx.post(f"{base}/v1/tenants", json=body, headers=admin, timeout=60)
     made.raise_for_status()
@@ -135,19 +141,21 @@ async def _ramp(base: str, tenant: LoadTenant, seconds: float) -> int:
 RECS = "GET recommendations"
 
 
-async def _soak(base: str, tenant: LoadTenant, seconds: float) -> int:
-    """The same mix for `seconds`, alone and then beside the hostile client."""
+async def _soak(base: str, tenant: LoadTenant, attacker: LoadTenant, seconds: float) -> int:
+    """The same mix for `seconds`, alone and then beside the hostile client (another
+    tenant's keys, its own address)."""
     rng = random.Random(13)
     items = [item["id"] for item in catalog() if item.get("available", True)]
     ids = iter(range(10**9, 2 * 10**9))
-    hostile = Hostile(base, tenant.secret_key, tenant.publishable_key, ORIGIN)
+    hostile = Hostile(base, attacker.secret_key, attacker.publishable_key, ORIGIN)
     async with httpx.AsyncClient(base_url=base, timeout=60, headers=tenant.headers) as http:
         quiet, errors, _ = await _step(http, SOAK_CLIENTS, seconds, rng, items, ids)
         loud, more, _ = await _step(
             http, SOAK_CLIENTS, seconds, rng, items, ids, beside=hostile.run
         )
     print(f"\nSoak: {SOAK_CLIENTS} clients for {seconds:.0f} s, alone, then beside a hostile "
-          "client (huge traits, deep JSON, chunked bodies, guessed widget tokens)")  # fmt: skip
+          "client of another tenant, at its default limits (huge traits, deep JSON, chunked "
+          "bodies, guessed widget tokens)")  # fmt: skip
     worst = 0.0
     for name in sorted(quiet.keys() & loud.keys()):
         alone, beside = (float(np.percentile(t[name], 95)) for t in (quiet, loud))

@@ -83,8 +83,9 @@ class RateLimiter:
         item = self._failed_item()
         if not self._limiter.test(item, FAILED_AUTH, address):
             raise RateLimited(
-                f"Too many failed key or user-token checks from this address (over "
-                f"{item.amount} a minute); retry later with a valid key and token.",
+                f"Too many refused requests from this address (failed key or user-token "
+                f"checks, bodies refused at the edge: over {item.amount} a minute); retry "
+                "later with a valid key, token and body.",
                 retry_after=self._retry_after(item, (FAILED_AUTH, address)),
             )
 

@@ -10,6 +10,7 @@ from collections.abc import Awaitable, Callable
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from personify.errors import RateLimited
 from personify.jsonlimits import MAX_JSON_DEPTH, Problem, json_problem, shown
 
 MAX_BODY_BYTES = 4 * 1024 * 1024  # a request body, as read off the wire
@@ -86,9 +87,18 @@ class BodyLimit:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        strikes = _Strikes(scope)
+        refused = strikes.over_the_limit()
+        if refused is not None:  # an address sending what we refuse: not even read
+            await _answer(send, 429, error_body(refused.code, refused.message), refused.headers())
+            return
+        await self._check(scope, receive, send, strikes)
+
+    async def _check(self, scope: Scope, receive: Receive, send: Send, strikes: _Strikes) -> None:
         headers = Headers(scope=scope)
         length = headers.get("content-length", "")
         if length.isdigit() and int(length) > self.max_bytes:
+            strikes.count()
             await self._refuse(send, 413, f"The body is {length} bytes")
             return
         body = bytearray()
@@ -98,6 +108,7 @@ class BodyLimit:
                 return  # the client went away: nothing to answer
             chunk = message.get("body", b"")
             if len(body) + len(chunk) > self.max_bytes:
+                strikes.count()
                 await self._refuse(send, 413, f"The body is over {self.max_bytes} bytes")
                 return
             body += chunk
@@ -107,6 +118,7 @@ class BodyLimit:
         if body and is_json(content_type):
             found = body_problem(bytes(body))
             if found:
+                strikes.count()
                 field, message_text = found
                 await _answer(send, 422, error_body("invalid_input", message_text, field))
                 return
@@ -115,6 +127,35 @@ class BodyLimit:
     async def _refuse(self, send: Send, status: int, said: str) -> None:
         message = f"{said}; the limit is {self.max_bytes}. Send smaller batches."
         await _answer(send, status, error_body("too_large", message, "body"))
+
+
+class _Strikes:
+    """With tenants on, bodies refused here count against the client address like failed
+    key checks (api/auth.py RateLimiter): an address over the limit is answered 429 before
+    its body is read, so a client sending malformed or oversized bodies in a loop costs
+    the server almost nothing. Single-tenant (loopback, no keys): nothing is counted."""
+
+    def __init__(self, scope: Scope) -> None:
+        from personify.tenancy import MultiTenant
+
+        state = getattr(scope.get("app"), "state", None)
+        multi = isinstance(getattr(state, "tenancy", None), MultiTenant)
+        self._limiter = getattr(state, "rate_limiter", None) if multi else None
+        client = scope.get("client")
+        self._address = client[0] if client else ""
+
+    def over_the_limit(self) -> RateLimited | None:
+        if self._limiter is None:
+            return None
+        try:
+            self._limiter.refuse_guessing(self._address)
+        except RateLimited as refused:
+            return refused
+        return None
+
+    def count(self) -> None:
+        if self._limiter is not None:
+            self._limiter.count_failure(self._address)
 
 
 def _replay(body: bytes, receive: Receive) -> Callable[[], Awaitable[Message]]:
@@ -127,8 +168,11 @@ def _replay(body: bytes, receive: Receive) -> Callable[[], Awaitable[Message]]:
     return replay
 
 
-async def _answer(send: Send, status: int, content: dict[str, object]) -> None:
+async def _answer(
+    send: Send, status: int, content: dict[str, object], headers: dict[str, str] | None = None
+) -> None:
     payload = json.dumps(content).encode("utf-8")
+    extra = [(k.lower().encode("ascii"), v.encode("ascii")) for k, v in (headers or {}).items()]
     await send(
         {
             "type": "http.response.start",
@@ -136,6 +180,7 @@ async def _answer(send: Send, status: int, content: dict[str, object]) -> None:
             "headers": [
                 (b"content-type", b"application/json"),
                 (b"content-length", str(len(payload)).encode("ascii")),
+                *extra,
             ],
         }
     )

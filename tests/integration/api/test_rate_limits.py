@@ -94,3 +94,20 @@ def test_a_genuine_token_past_its_expiry_is_not_counted_as_a_guess(app: FastAPI)
     answers = [http.get("/v1/items/none", headers=expired) for _ in range(5)]
     assert {a.json()["error"]["code"] for a in answers} == {"token_expired"}
     assert http.get("/v1/items/none", headers=widget(tenant, "dana")).status_code == 404
+
+
+def test_bodies_refused_at_the_edge_count_against_the_address(app: FastAPI) -> None:
+    """Malformed, too deep or too large bodies in a loop: after the limit the address is
+    refused before its body is read, with a valid key too; other addresses are served."""
+    tenant = new_tenant(TestClient(app), "acme", origins=[ORIGIN])
+    key = {**bearer(tenant["secret_key"]), "content-type": "application/json"}
+    sender = TestClient(app, client=GUESSER)
+    bad = ['{"events": [', "[" * 5000 + "]" * 5000, '{"x": NaN}']
+    answers = [sender.post("/v1/events", content=b, headers=key).status_code for b in bad]
+    assert answers == [422, 422, 422]
+    fine = {"events": []}
+    refused = sender.post("/v1/events", json=fine, headers=key)
+    assert refused.status_code == 429 and int(refused.headers["Retry-After"]) >= 1
+    assert "refused" in refused.json()["error"]["message"]
+    other = TestClient(app, client=NEIGHBOUR).post("/v1/items", json={"items": []}, headers=key)
+    assert other.status_code == 422  # read and judged on its merits: an empty batch
