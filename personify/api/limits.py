@@ -3,6 +3,7 @@ out (jsonlimits.py) wherever it sits in the body."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 from collections.abc import Awaitable, Callable
@@ -14,6 +15,7 @@ from personify.errors import RateLimited
 from personify.jsonlimits import MAX_JSON_DEPTH, Problem, json_problem, shown
 
 MAX_BODY_BYTES = 4 * 1024 * 1024  # a request body, as read off the wire
+TARPIT_SECONDS = 1.0  # before a 429 to an address over its refused requests
 MAX_BODY_DEPTH = 64  # a request body's nesting: room for an envelope around free JSON
 
 
@@ -90,6 +92,9 @@ class BodyLimit:
         strikes = _Strikes(scope)
         refused = strikes.over_the_limit()
         if refused is not None:  # an address sending what we refuse: not even read
+            # A second's wait (no work: the event loop serves others) before the 429 slows
+            # a client that retries at once to about one request a second per connection.
+            await asyncio.sleep(TARPIT_SECONDS)
             await _answer(send, 429, error_body(refused.code, refused.message), refused.headers())
             return
         await self._check(scope, receive, send, strikes)
