@@ -61,7 +61,7 @@ def json_answer(text: str) -> dict[str, Any]:
     if start < 0 or end <= start:
         raise GuardFailure("invalid_output")
     try:
-        data = json.loads(text[start : end + 1])
+        data = json.loads(text[start : end + 1], strict=False)  # a raw newline in a string
     except json.JSONDecodeError as exc:
         raise GuardFailure("invalid_output") from exc
     if not isinstance(data, dict) or not isinstance(data.get("message"), str):
