@@ -35,7 +35,8 @@ def test_withdrawn_personalization(
     assert plan["personalized"] is False and "popular" in plan["message"]
     prompt = " ".join(str(m.content) for m in scripted.history[-1])
     assert (
-        "Data engineering lead" not in prompt and "Snowflake" not in prompt.split("Items I could start with")[0]
+        "Data engineering lead" not in prompt
+        and "Snowflake" not in prompt.split("Items I could start with")[0]
     )
 
     before = len(demo.store.events.for_user(ANONYMOUS))
