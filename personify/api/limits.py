@@ -13,6 +13,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from personify.errors import RateLimited
 from personify.jsonlimits import MAX_JSON_DEPTH, Problem, json_problem, shown
+from personify.tenancy import MultiTenant
 
 MAX_BODY_BYTES = 4 * 1024 * 1024  # a request body, as read off the wire
 TARPIT_SECONDS = 1.0  # before a 429 to an address over its refused requests
@@ -141,8 +142,6 @@ class _Strikes:
     the server almost nothing. Single-tenant (loopback, no keys): nothing is counted."""
 
     def __init__(self, scope: Scope) -> None:
-        from personify.tenancy import MultiTenant
-
         state = getattr(scope.get("app"), "state", None)
         multi = isinstance(getattr(state, "tenancy", None), MultiTenant)
         self._limiter = getattr(state, "rate_limiter", None) if multi else None
