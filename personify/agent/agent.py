@@ -197,7 +197,7 @@ class PersonalizationAgent:
             budget=self._budget,
         )
         self._audit(user_id, prompt, vault)
-        faith = Faithfulness.of(prompt.messages, prompt.shown)
+        faith = Faithfulness.of(prompt.messages, prompt.shown, question=safe_message)
         stream = AnswerStream(prompt, vault, self._output_guard(prompt), faith)
         yield from stream.generate(self._model)
         grounded = ground_or_fall_back(

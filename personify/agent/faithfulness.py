@@ -5,9 +5,10 @@ A small model fills gaps with confident inventions: figures ("1.3% of total sale
 report names, denials of what a candidate plainly offers ("You can't catch late loads"
 beside Data Quality Monitor). Such a sentence is unsupported and is cut before the user
 sees it. The check is deterministic and needs no model: numbers and names must occur in
-the context, a denial must not contradict a candidate, and most of a sentence's content
+the context, a denial must not contradict a candidate, most of a sentence's content
 words must occur there too (the threshold was tuned on the train half of
-evals/data/faithfulness.jsonl; `personify eval faithfulness` measures the held-out half)."""
+evals/data/faithfulness.jsonl; `personify eval faithfulness` measures the held-out half),
+and a chat sentence must do more than say the user's question back."""
 
 from __future__ import annotations
 
@@ -22,7 +23,7 @@ from personify.agent.guards import MARKER, GuardFailure
 from personify.domain import Candidate
 from personify.privacy.vault import PLACEHOLDER
 
-Unsupported = Literal["number", "name", "denial", "claim"]
+Unsupported = Literal["number", "name", "denial", "claim", "echo"]
 
 SENTENCE_END = re.compile(r"[.!?\n](?=\s)")
 # A product-like name: a run of capitalised words ("Ad Spend vs Revenue Report").
@@ -78,6 +79,12 @@ FILLER = frozenset(
 MIN_CHARS = 20  # less than this left once sentences are cut is no answer
 MIN_CONTENT = 3  # a sentence with fewer content words makes no checkable claim
 MIN_SUPPORT = 0.5  # share of content words the context must hold (tuned on train)
+MIN_ECHO = 2  # content words a sentence (and the question) needs to be called an echo
+ECHO_SHARE = 0.6  # share of the question's content words an echo repeats (chosen on train)
+# Words that say a question was asked without adding to it: "you asked about", "your goal"
+ECHO_META = frozenset(
+    "asked asking want wants wanted wondering wonder goal looking somewhere setting".split()
+)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -137,10 +144,12 @@ class Faithfulness:
         offers: Iterable[str] = (),
         titles: Mapping[str, str] | None = None,
         min_support: float = MIN_SUPPORT,
+        question: str = "",
     ) -> None:
         """`context`: every text the model was given; `offers`: what each candidate does
         (its title and description), which a denial must not contradict; `titles`: the
-        candidates' titles by id, for [[id]] markers."""
+        candidates' titles by id, for [[id]] markers; `question`: what the user asked, which
+        a sentence must do more than repeat."""
         offers = list(offers)
         self._text = "\n".join([*context, *offers]).lower()
         self._offers = [_content(o) for o in offers]
@@ -149,6 +158,7 @@ class Faithfulness:
         self._stems = {stem(w) for w in self._words}
         self._titles = dict(titles or {})
         self._min_support = min_support
+        self._asked = {stem(w) for w in _content_words(question) if w not in ECHO_META}
 
     @classmethod
     def of(
@@ -157,24 +167,30 @@ class Faithfulness:
         candidates: Iterable[Candidate],
         *,
         min_support: float = MIN_SUPPORT,
+        question: str = "",
     ) -> Faithfulness:
-        """The check for one model call: its prompt and its candidates."""
+        """The check for one model call: its prompt, its candidates and, for a chat answer,
+        the user's question."""
         shown = list(candidates)
         return cls(
             [str(m.content) for m in messages],
             [_offer(c) for c in shown],
             {c.item.id: c.item.title for c in shown},
             min_support=min_support,
+            question=question,
         )
 
     def check(self, sentence: str) -> Verdict:
         """Whether the context supports `sentence` (as the model wrote it: placeholders
         and [[id]] markers in place)."""
-        text = MARKER.sub(lambda m: self._titles.get(m.group(1), " "), sentence)
-        text = PLACEHOLDER.sub(" ", text)
-        for check in (self._numbers_of, self._names_of, self._denial_of, self._claim_of):
-            verdict = check(text)
-            if not verdict.supported:
+        text = PLACEHOLDER.sub(" ", sentence)
+        titled = MARKER.sub(lambda m: self._titles.get(m.group(1), " "), text)
+        # Names are read with each marker as a break: a title the marker stands for is
+        # known, and must not join a capitalised word beside it ("SLAs in Support SLA...").
+        if not (verdict := self._names_of(MARKER.sub(" ; ", text))).supported:
+            return verdict
+        for check in (self._numbers_of, self._denial_of, self._claim_of, self._echo_of):
+            if not (verdict := check(titled)).supported:
                 return verdict
         return SUPPORTED
 
@@ -236,6 +252,23 @@ class Faithfulness:
             return Verdict(supported=False, reason="claim", detail=" ".join(missing))
         return SUPPORTED
 
+    def _echo_of(self, text: str) -> Verdict:
+        """A sentence that only says the question back ("Which report shows ad spend
+        against revenue?" as the answer to it) answers nothing: it names no candidate,
+        every content word in it is the user's own, and it repeats most of the question."""
+        asked = self._asked
+        words = [w for w in _content_words(text) if w not in ECHO_META]
+        if len(asked) < MIN_ECHO or len(words) < MIN_ECHO:
+            return SUPPORTED
+        if not all(_echoes(w, asked) for w in words):
+            return SUPPORTED
+        if len({a for a in asked if any(_echoes(w, {a}) for w in words)}) < ECHO_SHARE * len(asked):
+            return SUPPORTED
+        lowered = text.lower()
+        if any(title.lower() in lowered for title in self._titles.values()):
+            return SUPPORTED
+        return Verdict(supported=False, reason="echo", detail=" ".join(words))
+
     def _knows(self, word: str) -> bool:
         return word in self._words or stem(word) in self._stems
 
@@ -252,6 +285,18 @@ def faithful(text: str, faithfulness: Faithfulness) -> Kept:
     if kept.cut and len(kept.text.strip()) < MIN_CHARS:
         raise GuardFailure("unfaithful")
     return kept
+
+
+def _content_words(text: str) -> list[str]:
+    """The words that carry a claim: not filler, nor a filler word's contraction ("you'd")."""
+    words = TOKEN.findall(text.lower())
+    return [w for w in words if len(w) > 2 and re.split("['’]", w)[0] not in FILLER]
+
+
+def _echoes(word: str, asked: set[str]) -> bool:
+    """Whether `word` is one of the question's words, give or take its ending."""
+    root = stem(word)
+    return root in asked or any(root.startswith(a) or a.startswith(root) for a in asked)
 
 
 def _offer(candidate: Candidate) -> str:

@@ -3,8 +3,8 @@ labelled sentences over the demo catalog, data/faithfulness.jsonl.
 
 Each sentence was written against a chat prompt (the candidates and the question it
 names), in the style of good answers and of the small model's failures, and labelled
-supported or unsupported (number, name, denial, claim). The file fixes a train and a test
-half: the claim threshold is chosen on train, precision and recall are reported on test
+supported or unsupported (number, name, denial, claim, or echo: the question said back).
+The file fixes a train and a test half: the claim threshold is chosen on train, precision and recall are reported on test
 (an unsupported sentence is a positive: precision is the share of cut sentences that
 deserved it, recall the share of unsupported sentences cut). With an embedder, the same
 figures for a semantic claim check (cosine to the nearest context sentence) stand beside
@@ -35,7 +35,7 @@ from personify.domain import Candidate, Item
 from personify.retrieval.embeddings import Embedder
 
 Split = Literal["train", "test"]
-KINDS: tuple[Unsupported, ...] = ("number", "name", "denial", "claim")
+KINDS: tuple[Unsupported, ...] = ("number", "name", "denial", "claim", "echo")
 THRESHOLDS = tuple(round(0.05 * n, 2) for n in range(2, 17))  # 0.10 .. 0.80
 
 
@@ -90,7 +90,7 @@ def checker_for(example: Example, min_support: float = MIN_SUPPORT) -> Faithfuln
     ]
     system = f"Candidates:\n{candidate_lines(candidates)}\n\nAbout the user:\n{example.profile}"
     messages = [SystemMessage(system), HumanMessage(example.question)]
-    return Faithfulness.of(messages, candidates, min_support=min_support)
+    return Faithfulness.of(messages, candidates, min_support=min_support, question=example.question)
 
 
 def score(examples: Sequence[Example], cut: Sequence[bool]) -> Scores:

@@ -28,7 +28,7 @@ def test_the_labelled_set_has_fixed_halves_of_every_kind() -> None:
     assert len(examples) >= 120
     for split in ("train", "test"):
         half = [e for e in examples if e.split == split]
-        assert {e.kind for e in half} == {None, "number", "name", "denial", "claim"}
+        assert {e.kind for e in half} == {None, "number", "name", "denial", "claim", "echo"}
 
 
 def test_precision_and_recall_are_measured_on_the_held_out_half(tmp_path: Path) -> None:

@@ -108,3 +108,42 @@ def test_denials_are_told_from_benefits() -> None:
     assert is_denial("There is no way to export it.")
     assert not is_denial("You won't miss a late load.")
     assert not is_denial("Data Quality Monitor alerts you when a load is late.")
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "You want to catch late loads before your team notices.",
+        "How do you catch late loads?",
+        "Catching late loads before the team notices is what you asked about.",
+    ],
+)
+def test_a_sentence_that_only_says_the_question_back_is_cut(sentence: str) -> None:
+    faith = Faithfulness([CANDIDATES, PROFILE, QUESTION], OFFERS, question=QUESTION)
+    verdict = faith.check(sentence)
+    assert (verdict.supported, verdict.reason) == (False, "echo")
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "To catch late loads before your team notices, open [[tpl-data-quality]].",
+        "Data Quality Monitor catches late loads.",
+        "Alerts on late loads reach your team in Slack.",  # says more than the question
+    ],
+)
+def test_an_answer_that_reuses_the_question_words_is_kept(sentence: str) -> None:
+    faith = Faithfulness(
+        [CANDIDATES, PROFILE, QUESTION],
+        OFFERS,
+        {"tpl-data-quality": "Data Quality Monitor"},
+        question=QUESTION,
+    )
+    assert faith.check(sentence).supported
+
+
+def test_a_marker_beside_a_capitalised_word_is_no_invented_name() -> None:
+    faith = Faithfulness(
+        [CANDIDATES, "Which SLAs matter?"], OFFERS, {"int-slack": "Slack Integration"}
+    )
+    assert faith.check("Watch your SLAs in [[int-slack]] every morning.").supported
