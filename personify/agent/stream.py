@@ -85,7 +85,11 @@ class AnswerStream:
         self.cut = [v.reason for v in kept.cut if v.reason is not None]
         check_text(kept.text, self._vault)
         self._guard.check_names(kept.text)
-        ids = list(dict.fromkeys(listed + referenced_ids(kept.text, self._by_id)))
+        # The model chooses which candidates stand behind its answer; they are shown in
+        # retrieval's order, which ranks them against the question (the first card is
+        # the best match the model chose, whatever order it named them in).
+        chosen = set(listed + referenced_ids(kept.text, self._by_id))
+        ids = [c.item.id for c in self._prompt.shown if c.item.id in chosen]
         if not ids:
             raise GuardFailure(self._why_ungrounded(text, kept))
         return ChatAnswer(

@@ -153,3 +153,20 @@ def test_each_cut_is_reported_by_kind(demo: Personify, scripted: ScriptedChatMod
     scripted.enqueue(about("tpl-data-quality", good, DENIAL, "It fixes 9 of 10 late loads."))
     list(agent.chat_events("dana", "f5", LATE))
     assert cut == ["denial", "number"]
+
+
+def test_cards_follow_retrieval_order_whatever_order_the_model_named_them(
+    demo: Personify, scripted: ScriptedChatModel
+) -> None:
+    ranked: list[str] = []
+
+    def reply(messages: list[BaseMessage]) -> str:
+        ranked.extend(candidates(messages))
+        third, first = ranked[2], ranked[0]
+        text = f"Try [[{third}]] for the alerting side, and [[{first}]] to watch freshness."
+        return json.dumps({"message": text, "items": [third, first]})
+
+    scripted.enqueue(reply)
+    text, done = streamed(list(demo.chat_events("dana", "f4", LATE)))
+    assert done.turn.provenance.fallback is None
+    assert [c.item_id for c in done.turn.cards] == [ranked[0], ranked[2]]
