@@ -329,7 +329,11 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("out", help="folder for items.jsonl and events.jsonl")
     e.set_defaults(func=eval_convert)
     e = _command(evals, "recs", "Personify's ranker against standard baselines")
-    e.add_argument("--dataset", required=True, help="folder with items.jsonl and events.jsonl")
+    e.add_argument(
+        "--dataset",
+        required=True,
+        help="folder with items.jsonl and events.jsonl (either may be .gz)",
+    )
     e.add_argument("--out", required=True, help="folder for report.json, summary.md, report.html")
     e.add_argument(
         "--split",
@@ -344,7 +348,11 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--seed", type=int, default=0, help="random seed (splits, sampling)")
     e.set_defaults(func=eval_recs)
     e = _command(evals, "generation", "the agent's answers: grounding, privacy, speed")
-    e.add_argument("--dataset", required=True, help="folder with items.jsonl and events.jsonl")
+    e.add_argument(
+        "--dataset",
+        required=True,
+        help="folder with items.jsonl and events.jsonl (either may be .gz)",
+    )
     e.add_argument("--users", type=int, required=True, help="how many users to run")
     e.add_argument("--out", required=True, help="folder for report.json")
     e.add_argument("--seed", type=int, default=0, help="random seed (which users)")

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import tempfile
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from importlib import resources
@@ -121,6 +122,7 @@ def run_answer_eval(
         "answer_relevance": answer_relevance(asked),
         "specific_reason_rate": specific_reason_rate(asked),
         "fallback_rate": _rate(sum(a.fallback is not None for a in asked), len(asked)),
+        "fallback_reasons": dict(Counter(a.fallback for a in asked if a.fallback is not None)),
         "missed": [
             {"id": a.question.id, "question": a.question.question, "first_card": a.cards[:1]}
             for a in asked

@@ -1,13 +1,14 @@
 """The baselines a team would pick off the shelf: popularity, item-kNN co-visitation and
-ALS (both from the `implicit` library), trained on the same split as Personify."""
+ALS (both from the `implicit` library), trained on the same split as Personify, and the
+grid search on a validation split that tunes them (and those in sequence_baselines)."""
 
 from __future__ import annotations
 
 import itertools
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
 
 import numpy as np
 from scipy.sparse import csr_matrix
@@ -15,6 +16,9 @@ from scipy.sparse import csr_matrix
 from personify.evals.dataset import Interaction
 from personify.evals.split import is_positive
 from personify.retrieval.factors import single_threaded_blas
+
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
 
 NEIGHBOURS = 100  # item-kNN: neighbours kept per item
 # ALS search grid: small and the same for every dataset. Each point trains on all
@@ -38,11 +42,14 @@ class AlsParams:
     positives_only: bool
 
 
-@dataclass(frozen=True, kw_only=True)
-class AlsTrial:
-    """One point of the search and its NDCG@10 on the validation split."""
+P = TypeVar("P", bound="DataclassInstance")
 
-    params: AlsParams
+
+@dataclass(frozen=True, kw_only=True)
+class Trial(Generic[P]):
+    """One point of a search grid and its NDCG@10 on the validation split."""
+
+    params: P
     ndcg10: float
 
     def to_json(self) -> dict[str, Any]:
@@ -50,12 +57,35 @@ class AlsTrial:
 
 
 @dataclass(frozen=True, kw_only=True)
-class AlsSearch:
-    best: AlsParams
-    trials: list[AlsTrial]
+class Search(Generic[P]):
+    best: P
+    trials: list[Trial[P]]
 
     def to_json(self) -> dict[str, Any]:
         return {"best": asdict(self.best), "trials": [t.to_json() for t in self.trials]}
+
+
+AlsSearch = Search[AlsParams]
+
+
+class Recommender(Protocol):
+    def recommend_many(self, user_ids: Sequence[str], n: int) -> list[list[str]]: ...
+
+
+def grid_search(
+    points: Iterable[P],
+    build: Callable[[P], Recommender],
+    validation: dict[str, set[str]],
+    score: Callable[[list[list[str]], list[set[str]]], float],
+) -> Search[P]:
+    """Each grid point trained and scored on the validation split; the first best wins."""
+    users = sorted(validation)
+    relevant = [validation[u] for u in users]
+    trials: list[Trial[P]] = []
+    for params in points:
+        lists = build(params).recommend_many(users, 10)
+        trials.append(Trial(params=params, ndcg10=round(score(lists, relevant), 4)))
+    return Search(best=max(trials, key=lambda t: t.ndcg10).params, trials=trials)
 
 
 @dataclass
@@ -171,13 +201,14 @@ def search_als(
 ) -> AlsSearch:
     """Grid search on a validation split carved from training: the best point by NDCG@10."""
     popular = Popularity(train)
-    users = sorted(validation)
-    trials: list[AlsTrial] = []
     keys = list(ALS_GRID)
-    for values in itertools.product(*[ALS_GRID[k] for k in keys]):
-        params = AlsParams(**dict(zip(keys, values, strict=True)))
-        model = als(train, item_ids, popular, params, seed, min_value)
-        lists = model.recommend_many(users, 10)
-        ndcg10 = round(score(lists, [validation[u] for u in users]), 4)
-        trials.append(AlsTrial(params=params, ndcg10=ndcg10))
-    return AlsSearch(best=max(trials, key=lambda t: t.ndcg10).params, trials=trials)
+    points = [
+        AlsParams(**dict(zip(keys, values, strict=True)))
+        for values in itertools.product(*[ALS_GRID[k] for k in keys])
+    ]
+    return grid_search(
+        points,
+        lambda params: als(train, item_ids, popular, params, seed, min_value),
+        validation,
+        score,
+    )

@@ -4,17 +4,19 @@
     events.jsonl  {"user_id", "item_id", "type", "timestamp"?, "value"?}
     users.jsonl   {"user_id", "traits"}   (optional)
 
-Without timestamps, file order is time. Nothing here knows about any one dataset."""
+Each file may also be gzipped (`events.jsonl.gz`). Without timestamps, file order is time.
+Nothing here knows about any one dataset."""
 
 from __future__ import annotations
 
+import gzip
 import json
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 from pydantic import ValidationError
 
@@ -49,7 +51,7 @@ class Dataset:
 
 
 def read_jsonl(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
-    with path.open(encoding="utf-8") as handle:
+    with _open_text(path) as handle:
         for number, line in enumerate(handle, start=1):
             if not line.strip():
                 continue
@@ -62,32 +64,55 @@ def read_jsonl(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
             yield number, record
 
 
+def _open_text(path: Path) -> TextIO:
+    if path.suffix == ".gz":
+        return gzip.open(path, "rt", encoding="utf-8")
+    return path.open(encoding="utf-8")
+
+
+def find_jsonl(folder: Path, stem: str) -> Path | None:
+    """`stem`.jsonl in the folder, or `stem`.jsonl.gz; None when neither is there."""
+    for name in (f"{stem}.jsonl", f"{stem}.jsonl.gz"):
+        if (folder / name).is_file():
+            return folder / name
+    return None
+
+
+def _required(folder: Path, stem: str) -> Path:
+    path = find_jsonl(folder, stem)
+    if path is None:
+        raise InputError(
+            f"--dataset {folder}: no {stem}.jsonl or {stem}.jsonl.gz there. A dataset folder "
+            "holds items.jsonl and events.jsonl, either of them possibly gzipped (see "
+            "`personify eval convert` for goodbooks).",
+            field="dataset",
+        )
+    return path
+
+
 def load_dataset(folder: Path) -> Dataset:
     folder = Path(folder)
-    for name in ("items.jsonl", "events.jsonl"):
-        if not (folder / name).is_file():
-            raise InputError(
-                f"--dataset {folder}: no {name} there. A dataset folder holds items.jsonl and "
-                "events.jsonl (see `personify eval convert` for goodbooks).",
-                field="dataset",
-            )
-    items = [_item(folder / "items.jsonl", n, r) for n, r in read_jsonl(folder / "items.jsonl")]
+    items_path, events_path = _required(folder, "items"), _required(folder, "events")
+    items = [_item(items_path, n, r) for n, r in read_jsonl(items_path)]
     known = {item.id for item in items}
     interactions: list[Interaction] = []
     synthetic = False
-    for order, (number, record) in enumerate(read_jsonl(folder / "events.jsonl")):
+    for order, (number, record) in enumerate(read_jsonl(events_path)):
         interaction = _interaction(number, record, order, known)
         synthetic = synthetic or record.get("timestamp") is None
         interactions.append(interaction)
     if not interactions:
-        raise InputError(f"{folder / 'events.jsonl'}: no events.", field="dataset")
+        raise InputError(f"{events_path}: no events.", field="dataset")
     traits: dict[str, dict[str, Any]] = {}
-    if (folder / "users.jsonl").is_file():
-        for number, record in read_jsonl(folder / "users.jsonl"):
+    users_path = find_jsonl(folder, "users")
+    if users_path is not None:
+        for number, record in read_jsonl(users_path):
             if not isinstance(record.get("user_id"), str | int) or not isinstance(
                 record.get("traits", {}), dict
             ):
-                raise InputError(f"users.jsonl line {number}: needs a user_id and a traits object.")
+                raise InputError(
+                    f"{users_path.name} line {number}: needs a user_id and a traits object."
+                )
             traits[str(record["user_id"])] = record.get("traits", {})
     interactions.sort(key=lambda i: (i.ts, i.order))
     return Dataset(

@@ -1,11 +1,13 @@
-"""`personify eval recs`: Personify's ranker against popularity, item-kNN and ALS, trained
-on one split and scored on the same users, with slices, intervals and reports.
+"""`personify eval recs`: Personify's ranker against popularity, item-kNN, ALS and the
+sequence baselines (recency-weighted item-kNN, next-item transitions, EASE), trained on one
+split and scored on the same users, with slices, intervals and reports.
 
 Personify is scored through the service facade the API calls (`Personify.recommend`),
 after its own `train` step, in a throwaway data dir: nothing is reimplemented here."""
 
 from __future__ import annotations
 
+import functools
 import tempfile
 import time
 from collections import Counter
@@ -18,13 +20,13 @@ from typing import Any
 import numpy as np
 from tqdm import tqdm
 
-from personify.evals import baselines, metrics
+from personify.evals import baselines, metrics, sequence_baselines
 from personify.evals.dataset import Dataset, as_events
 from personify.evals.split import Split, split
 from personify.retrieval.embeddings import Embedder
 from personify.settings import load_settings
 
-SYSTEMS = ("personify", "popularity", "itemknn", "als")
+SYSTEMS = ("personify", "popularity", "itemknn", "als", *sequence_baselines.SYSTEMS)
 SLICES = ("all", "cold", "warm")
 INGEST_BATCH = 5000
 # metric name ("ndcg@10", and "users": how many were scored) -> value
@@ -60,6 +62,7 @@ class RecsReport:
     results: dict[str, dict[str, Metrics]]  # system -> slice -> metric -> value
     intervals: dict[str, dict[str, Spans]]  # system -> slice -> metric -> [low, high]
     als_search: baselines.AlsSearch
+    baseline_search: dict[str, baselines.Search[sequence_baselines.Params]]  # system -> search
     training: dict[str, Any]  # what Personify's `train` step reported
     timings: dict[str, float]  # step -> seconds
 
@@ -71,6 +74,7 @@ class RecsReport:
             "results": self.results,
             "intervals": self.intervals,
             "als_search": self.als_search.to_json(),
+            "baseline_search": {s: search.to_json() for s, search in self.baseline_search.items()},
             "personify_training": self.training,
             "timings_s": self.timings,
         }
@@ -111,14 +115,18 @@ def evaluate_recs(
     with timer("itemknn"):
         knn = baselines.item_knn(data.train, item_ids, popular)
         lists["itemknn"] = knn.recommend_many(users, depth)
-    with timer("als_search"):
+    with timer("validation_split"):
         inner = split(data.train, how=how, min_value=min_value, seed=seed, simulate_cold=False)
+    with timer("als_search"):
         als_search = baselines.search_als(
             inner.train, inner.test, item_ids, seed, min_value, _mean_ndcg10
         )
     with timer("als"):
         als = baselines.als(data.train, item_ids, popular, als_search.best, seed, min_value)
         lists["als"] = als.recommend_many(users, depth)
+    searches = _sequence_baselines(
+        data, inner, users, depth, item_ids, popular, not dataset.synthetic_time, lists, timer
+    )
     with tempfile.TemporaryDirectory(dir=workdir) as folder:
         lists["personify"], vectors, trained = _personify(
             dataset, data, users, depth, seed, Path(folder), timer, progress, embedder
@@ -144,9 +152,42 @@ def evaluate_recs(
         results=results,
         intervals=intervals,
         als_search=als_search,
+        baseline_search=searches,
         training=trained,
         timings=timer.seconds,
     )
+
+
+def _sequence_baselines(
+    data: Split,
+    inner: Split,
+    users: list[str],
+    depth: int,
+    item_ids: list[str],
+    popular: baselines.Popularity,
+    real_time: bool,
+    lists: dict[str, list[list[str]]],
+    timer: Timer,
+) -> dict[str, baselines.Search[sequence_baselines.Params]]:
+    """Each sequence baseline tuned on the inner split, then trained on the whole training
+    split; its lists go into `lists`. Returns the searches."""
+    with timer("sequence_history"):
+        tuning = sequence_baselines.History(inner.train, item_ids)
+        tuning_popular = baselines.Popularity(inner.train)
+        history = sequence_baselines.History(data.train, item_ids)
+    searches = {}
+    for system in sequence_baselines.SYSTEMS:
+        with timer(f"{system}_search"):
+            searches[system] = baselines.grid_search(
+                sequence_baselines.grid(system, real_time),
+                functools.partial(sequence_baselines.build, tuning, tuning_popular),
+                inner.test,
+                _mean_ndcg10,
+            )
+        with timer(system):
+            model = sequence_baselines.build(history, popular, searches[system].best)
+            lists[system] = model.recommend_many(users, depth)
+    return searches
 
 
 def _personify(

@@ -62,6 +62,11 @@ def recs_markdown(report: RecsReport) -> str:
     lines += [
         f"ALS chosen on a validation split carved from training: {best}.",
         "",
+        *(
+            f"{system} chosen the same way: {asdict(search.best)}."
+            for system, search in report.baseline_search.items()
+        ),
+        "",
         "Run time (s): " + ", ".join(f"{k} {v}" for k, v in report.timings.items()),
         "",
     ]
@@ -116,7 +121,7 @@ def _bars(report: RecsReport, metric: str, title: str) -> tuple[str, str]:
     results, intervals = report.results, report.intervals
     systems = list(results)
     slices = list(results[systems[0]])
-    figure, axis = plt.subplots(figsize=(8, 3.5))
+    figure, axis = plt.subplots(figsize=(max(8, 1.3 * len(systems)), 3.5))
     width = 0.8 / len(slices)
     for n, name in enumerate(slices):
         values = [results[s][name][metric] for s in systems]
@@ -129,7 +134,9 @@ def _bars(report: RecsReport, metric: str, title: str) -> tuple[str, str]:
         ]
         positions = [i + n * width for i in range(len(systems))]
         axis.bar(positions, values, width, yerr=errors, capsize=3, label=name)
-    axis.set_xticks([i + width * (len(slices) - 1) / 2 for i in range(len(systems))], systems)
+    axis.set_xticks(
+        [i + width * (len(slices) - 1) / 2 for i in range(len(systems))], systems, rotation=20
+    )
     axis.set_ylabel(metric)
     axis.set_title(title)
     axis.legend()

@@ -59,6 +59,7 @@ def test_the_runner_asks_through_the_service(
         load_settings(data_dir=tmp_path), embedder=embedder, redactor=redactor, questions=chosen
     )
     assert got["model"] == "no-model" and got["fallback_rate"] == 1.0
+    assert got["fallback_reasons"] == {"model_error": got["questions"]}
     assert got["questions"] == 3
     assert got["answer_relevance"] == 1.0, got["missed"]
     assert got["specific_reason_rate"] >= 0.9

@@ -1,3 +1,4 @@
+import gzip
 import json
 from pathlib import Path
 
@@ -58,8 +59,30 @@ def test_bad_records_name_the_line_and_field(
 
 
 def test_a_folder_without_the_files_says_what_it_needs(tmp_path: Path) -> None:
-    with pytest.raises(InputError, match="items.jsonl"):
+    with pytest.raises(InputError, match="no items.jsonl or items.jsonl.gz"):
         load_dataset(tmp_path)
+    (tmp_path / "items.jsonl").write_text(json.dumps({"id": "a", "title": "A"}) + "\n")
+    with pytest.raises(InputError, match="no events.jsonl or events.jsonl.gz"):
+        load_dataset(tmp_path)
+
+
+def test_gzipped_files_load_like_plain_ones(tmp_path: Path) -> None:
+    items = [{"id": "a", "title": "A"}, {"id": "b", "title": "B"}]
+    events = [
+        {"user_id": "u", "item_id": "b", "type": "buy", "timestamp": "2026-01-02T00:00:00+00:00"},
+        {"user_id": "u", "item_id": "a", "type": "buy", "timestamp": "2026-01-01T00:00:00+00:00"},
+    ]
+    (tmp_path / "items.jsonl").write_text("".join(json.dumps(i) + "\n" for i in items))
+    for name, records in (
+        ("events.jsonl.gz", events),
+        ("users.jsonl.gz", [{"user_id": "u", "traits": {"city": "Leeds"}}]),
+    ):
+        with gzip.open(tmp_path / name, "wt", encoding="utf-8") as handle:
+            handle.writelines(json.dumps(r) + "\n" for r in records)
+    data = load_dataset(tmp_path)
+    assert [i.item_id for i in data.interactions] == ["a", "b"]
+    assert not data.synthetic_time
+    assert data.traits == {"u": {"city": "Leeds"}}
 
 
 @pytest.mark.skipif(

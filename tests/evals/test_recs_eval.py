@@ -64,14 +64,26 @@ def test_reports_are_written(report: RecsReport, tmp_path: Path) -> None:
         "results",
         "intervals",
         "als_search",
+        "baseline_search",
         "personify_training",
         "timings_s",
     ]
     assert written["results"].keys() == set(SYSTEMS)
     assert written["results"]["personify"]["cold"] == report.results["personify"]["cold"]
     assert written["als_search"]["trials"][0].keys() == {*written["als_search"]["best"], "ndcg@10"}
+    searched = written["baseline_search"]
+    assert searched.keys() == {"recency_itemknn", "transitions", "ease"}
+    for search in searched.values():
+        assert search["best"] in [
+            {k: v for k, v in t.items() if k != "ndcg@10"} for t in search["trials"]
+        ]
+    # The synthetic dataset has no timestamps: recency is searched by position only.
+    assert {t["decay"] for t in searched["recency_itemknn"]["trials"]} == {"position"}
     summary = (tmp_path / "summary.md").read_text()
-    assert "## Slice: cold" in summary and "| personify |" in summary
+    assert "## Slice: cold" in summary
+    for system in SYSTEMS:
+        assert f"| {system} |" in summary
+    assert "ease chosen the same way: {'l2': " in summary
     page = (tmp_path / "report.html").read_text()
     assert page.count("data:image/png;base64,") == 3
 
