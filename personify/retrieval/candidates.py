@@ -1,8 +1,9 @@
 """Candidate generation and candidate features: one code path for serving and training.
 
-Five generators each propose up to POOL items (or a deeper `size`): the profile vector's
-nearest items, the items nearest to what the user touched last, co-visitation, ALS factors
-and popularity. Items in the user's `seen` set or in `skip` (what serving found the catalog
+Eight generators each propose up to POOL items (or a deeper `size`): the profile vector's
+nearest items, the items nearest to what the user touched last, co-visitation, ALS factors,
+EASE (retrieval/ease.py), recency-weighted item neighbours, next-item transitions (both
+retrieval/sequences.py) and popularity. Items in the user's `seen` set or in `skip` (what serving found the catalog
 does not offer) are passed over, not counted: each generator reaches past them.
 `Sources` hides where their data lives: Chroma and the live indexes when serving, exact
 in-memory search over a past slice of the log when `personify train` builds examples."""
@@ -18,20 +19,27 @@ import numpy as np
 
 from personify.domain import LogEntry
 from personify.retrieval.behaviour import BehaviourIndex
+from personify.retrieval.ease import EaseModel
 from personify.retrieval.factors import FactorModel
 from personify.retrieval.profiles import DAY, event_weight, unit
 from personify.retrieval.ranking import Pooled
+from personify.retrieval.sequences import SequenceModel
 
 POOL = 60  # candidates per generator
 RECENT = 3  # the "recent items" generator looks at this many of the newest positive items
 SHORT_HISTORY = 3  # users with at most this many positive items are ranked by the cold model
-GENERATORS = ("vector", "recent", "covisit", "als", "popular")
+GENERATORS = (
+    "vector", "recent", "covisit", "als", "ease", "neighbours", "transitions", "popular",
+)  # fmt: skip
 RANKER_FEATURES = (
     *(f"{g}_rank" for g in GENERATORS),
     "vector_sim",
     "recent_sim",
     "covisit_score",
     "als_score",
+    "ease_score",
+    "neighbour_score",
+    "transition_score",
     "log_popularity",
     "item_age_days",
     "category_affinity",
@@ -45,6 +53,8 @@ class Sources(Protocol):
     """What the generators read. Scores are similarities or shares; higher is better."""
 
     factors: FactorModel | None
+    ease: EaseModel | None
+    sequences: SequenceModel | None
 
     def similar(self, vector: np.ndarray, n: int) -> list[tuple[str, float]]: ...
 
@@ -103,6 +113,9 @@ class Generated:
     recent_vector: np.ndarray | None
     user_factors: np.ndarray | None
     via: dict[str, str]  # item -> the seed co-visitation reached it from
+    # every item's neighbour and transition scores for this user, in the model's order
+    sequence_scores: tuple[np.ndarray, np.ndarray] | None = None
+    ease_scores: np.ndarray | None = None  # every item's EASE score, in the model's order
 
 
 def recent_vector(view: UserView, sources: Sources) -> np.ndarray | None:
@@ -150,6 +163,17 @@ def generate(
         if factors is not None:
             found = sources.factors.top(factors, size, passed_over)
             add("als", found, "Liked by people with similar taste")
+    ease_scores = None
+    if sources.ease is not None and view.seeds:
+        ease_scores = sources.ease.scores(view.seeds)
+        add("ease", sources.ease.top(ease_scores, size, passed_over), "Goes with what you used")
+    sequence_scores = None
+    if sources.sequences is not None and view.seeds:
+        sequence_scores = sources.sequences.scores(view.history, view.now)
+        neighbours, follows = sequence_scores
+        best = sources.sequences.top
+        add("neighbours", best(neighbours, size, passed_over), "Used by people who used yours")
+        add("transitions", best(follows, size, passed_over), "Often used next")
     add("popular", sources.popular(deep), "Popular with other users")
     return Generated(
         pool=pool,
@@ -158,6 +182,8 @@ def generate(
         recent_vector=recent,
         user_factors=factors,
         via={i: v for i, _, v in covisited},
+        sequence_scores=sequence_scores,
+        ease_scores=ease_scores,
     )
 
 
@@ -189,6 +215,16 @@ def ranker_features(
     rows[:, at["recent_sim"]] = _cosines(generated.recent_vector, ids, vectors)
     rows[:, at["covisit_score"]] = [generated.covisit.get(i, 0.0) for i in ids]
     rows[:, at["als_score"]] = [als.get(i, np.nan) for i in ids]
+    if generated.sequence_scores is not None and sources.sequences is not None:
+        where = sources.sequences.index_of(ids)
+        known = where >= 0
+        neighbours, follows = generated.sequence_scores
+        rows[known, at["neighbour_score"]] = neighbours[where[known]]
+        rows[known, at["transition_score"]] = follows[where[known]]
+    if generated.ease_scores is not None and sources.ease is not None:
+        where = sources.ease.index_of(ids)
+        known = where >= 0
+        rows[known, at["ease_score"]] = generated.ease_scores[where[known]]
     rows[:, at["log_popularity"]] = [math.log1p(counts.get(i, (0, None))[0]) for i in ids]
     rows[:, at["item_age_days"]] = [_age(view.now, counts.get(i, (0, None))[1]) for i in ids]
     rows[:, at["category_affinity"]] = [view.affinity.get(categories.get(i, ""), 0.0) for i in ids]

@@ -21,6 +21,7 @@ import numpy as np
 
 from personify.domain import Candidate, Profile, ServingFallback
 from personify.errors import VectorStoreUnavailable
+from personify.retrieval import explain
 from personify.retrieval.behaviour import BehaviourIndex
 from personify.retrieval.candidates import (
     POOL,
@@ -30,7 +31,6 @@ from personify.retrieval.candidates import (
     generate,
     ranker_features,
 )
-from personify.retrieval.factors import FactorModel
 from personify.retrieval.profiles import unit
 from personify.retrieval.ranking import MMR_LAMBDA, Pooled, avoid, blend, mmr
 from personify.retrieval.reoffer import used_longest_ago
@@ -54,12 +54,14 @@ class LiveSources(BehaviourSources):
         self,
         vectors: VectorIndex,
         behaviour: BehaviourIndex,
-        factors: FactorModel | None,
+        trained: Trained,
         category: str | None,
     ) -> None:
         self._vectors = vectors
         self._behaviour = behaviour
-        self.factors = factors
+        self.factors = trained.factors
+        self.ease = trained.ease
+        self.sequences = trained.sequences
         # Availability is checked against the catalog later (a metadata filter on every
         # Chroma query would make it several times slower); Recommender._pool reaches
         # past what that check filters out.
@@ -171,11 +173,11 @@ class Recommender:
         self._behaviour.refresh()
         trained = self._trained.get() if self._trained is not None else Trained()
         view = self._view(profile, query_vector, exclude)
-        sources = LiveSources(self._vectors, self._behaviour, trained.factors, category)
+        sources = LiveSources(self._vectors, self._behaviour, trained, category)
         reason = _vector_reason(view, query_vector)
         generated, eligible = self._pool(view, sources, category, n, reason)
         ranker = trained.rankers.get(view.segment) if view.seeds else None
-        scores = _score(view, generated, eligible, sources, ranker)
+        scores, rows = _score(view, generated, eligible, sources, ranker)
         item_vectors = self._vectors.item_vectors(eligible.ids)
         dislikes = self._dislike_vector(profile)
         if dislikes is not None:
@@ -183,7 +185,13 @@ class Recommender:
         lam = MMR_BY_SEGMENT[view.segment] if ranker is not None else MMR_LAMBDA
         ranked = mmr(scores, item_vectors, n, lam=lam)
         listed = listed_scores(ranked, scores, item_vectors, lam)
-        return self._candidates(profile, ranked, listed, generated, eligible)
+        contributions: dict[str, np.ndarray] = {}
+        if ranker is not None and rows is not None and ranked:
+            at = {item_id: n for n, item_id in enumerate(eligible.ids)}
+            values = ranker.contributions(rows[[at[i] for i in ranked]])
+            contributions = dict(zip(ranked, values, strict=True))
+        said = _Explained(view, sources, eligible, reason, profile)
+        return self._candidates(ranked, listed, generated, eligible, contributions, said)
 
     def _pool(
         self, view: UserView, sources: LiveSources, category: str | None, n: int, reason: str
@@ -258,32 +266,81 @@ class Recommender:
 
     def _candidates(
         self,
-        profile: Profile,
         ranked: list[str],
         scores: Mapping[str, float],
         generated: Generated,
         eligible: Eligible,
+        contributions: Mapping[str, np.ndarray],
+        explained: _Explained,
     ) -> list[Candidate]:
-        """Whole items for the chosen few only, with the reasons they were chosen."""
-        top_categories = set(profile.features.top_categories[:2])
+        """Whole items for the chosen few only, with the reasons they were chosen: what
+        the trained ranker says raised each one first, then where it was found."""
         items = self._store.catalog.get_many(ranked)
         out = []
         for item_id in ranked:
             pooled = generated.pool[item_id]
             via = eligible.titles.get(generated.via.get(item_id, ""), "")
-            reasons = [r.format(via=via) for r in pooled.reasons]
+            found = [r.format(via=via) for r in pooled.reasons]
             category = eligible.categories[item_id]
-            if category in top_categories:
-                reasons.append(f"In {category}, one of your most used areas")
+            if category in explained.top_categories:
+                found.append(f"In {category}, one of your most used areas")
+            if item_id in contributions:
+                found = explain.reasons(contributions[item_id], explained.said(item_id, via), found)
             out.append(
                 Candidate(
                     item=items[item_id],
                     score=round(scores[item_id], 4),
                     sources=tuple(sorted(pooled.scores)),
-                    reasons=tuple(reasons),
+                    reasons=tuple(found),
                 )
             )
         return out
+
+
+class _Explained:
+    """What the model's reasons for one user's list can name (explain.Said per item)."""
+
+    def __init__(
+        self,
+        view: UserView,
+        sources: LiveSources,
+        eligible: Eligible,
+        vector_reason: str,
+        profile: Profile,
+    ) -> None:
+        self._view = view
+        self._sources = sources
+        self._eligible = eligible
+        self._vector_reason = vector_reason
+        self.top_categories = frozenset(profile.features.top_categories[:2])
+        newest = next((e.item_id for e in reversed(view.history) if e.item_id), None)
+        self._recent = eligible.titles.get(newest or "", "")
+
+    def said(self, item_id: str, via: str) -> explain.Said:
+        sequences, view = self._sources.sequences, self._view
+
+        ease = self._sources.ease
+
+        def find(signal: str) -> tuple[str, str] | None:
+            if signal == "ease":
+                seed = ease.strongest(view.seeds, item_id) if ease is not None else None
+                return (seed, _last_event(view, seed)) if seed is not None else None
+            if sequences is None:
+                return None
+            return sequences.strongest(view.history, view.now, item_id, signal)
+
+        return explain.Said(
+            category=self._eligible.categories.get(item_id, ""),
+            vector_reason=self._vector_reason,
+            via=via,
+            recent=self._recent,
+            voter=explain.voter_of(self._eligible.titles, find),
+            top_categories=self.top_categories,
+        )
+
+
+def _last_event(view: UserView, item_id: str) -> str:
+    return next((e.type for e in reversed(view.history) if e.item_id == item_id), "use")
 
 
 def _vector_reason(view: UserView, query_vector: np.ndarray | None) -> str:
@@ -307,15 +364,16 @@ def _score(
     eligible: Eligible,
     sources: LiveSources,
     ranker: Ranker | None,
-) -> dict[str, float]:
-    """The trained ranker's scores spread onto [0, 1], or the fixed blend without one."""
+) -> tuple[dict[str, float], np.ndarray | None]:
+    """The trained ranker's scores spread onto [0, 1] and the feature rows it read (in
+    `eligible.ids` order), or the fixed blend without one."""
     ids = eligible.ids
     if ranker is not None and ids:
         categories = {**eligible.history_categories, **eligible.categories}
         rows = ranker_features(view, generated, ids, categories, sources)
-        return _spread(dict(zip(ids, ranker.score(rows), strict=True)))
+        return _spread(dict(zip(ids, ranker.score(rows), strict=True))), rows
     kept = {i: generated.pool[i] for i in ids}
-    return blend(kept, view.affinity, eligible.categories, cold=not view.seeds)
+    return blend(kept, view.affinity, eligible.categories, cold=not view.seeds), None
 
 
 def _spread(scores: dict[str, float]) -> dict[str, float]:

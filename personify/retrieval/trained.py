@@ -1,5 +1,6 @@
 """What `personify train` writes under <data dir>/models and the recommender reads: ALS
-factors and the LightGBM LambdaMART re-ranker. Reloaded when a newer training lands."""
+factors, the item-to-item sequence and EASE models and the LightGBM LambdaMART re-ranker. Reloaded
+when a newer training lands."""
 
 from __future__ import annotations
 
@@ -12,15 +13,23 @@ from typing import Any, Protocol
 import numpy as np
 
 from personify.retrieval.candidates import RANKER_FEATURES
+from personify.retrieval.ease import EaseModel
 from personify.retrieval.factors import FactorModel
+from personify.retrieval.sequences import SequenceModel
 
 FACTORS_FILE = "factors.npz"
+SEQUENCES_FILE = "sequences.npz"
+EASE_FILE = "ease.npz"
 SEGMENTS = ("warm", "cold")  # one ranker per segment: ranker-warm.txt, ranker-cold.txt
 META_FILE = "meta.json"  # written last: its presence means a complete training
 
 
 class Ranker(Protocol):
     def score(self, rows: np.ndarray) -> np.ndarray: ...
+
+    def contributions(self, rows: np.ndarray) -> np.ndarray:
+        """Each feature's share of each row's score (rows x RANKER_FEATURES)."""
+        ...
 
     def save(self, folder: Path, segment: str) -> None: ...
 
@@ -34,6 +43,11 @@ class LearnedRanker:
     def score(self, rows: np.ndarray) -> np.ndarray:
         # one thread: for a few hundred rows, starting more costs more than it saves
         return np.asarray(self._booster.predict(rows, num_threads=1), dtype=np.float64)
+
+    def contributions(self, rows: np.ndarray) -> np.ndarray:
+        """LightGBM's SHAP values per feature (its last column, the bias, dropped)."""
+        values = self._booster.predict(rows, num_threads=1, pred_contrib=True)
+        return np.asarray(values, dtype=np.float64)[:, :-1]
 
     def save(self, folder: Path, segment: str) -> None:
         self._booster.save_model(str(folder / f"ranker-{segment}.txt"))
@@ -56,6 +70,12 @@ class FeatureRanker:
     def score(self, rows: np.ndarray) -> np.ndarray:
         return np.nan_to_num(rows[:, self._column].astype(np.float64), nan=-1e9)
 
+    def contributions(self, rows: np.ndarray) -> np.ndarray:
+        """All of the score is the one feature's, where it has a value."""
+        out = np.zeros(rows.shape, dtype=np.float64)
+        out[:, self._column] = np.where(np.isnan(rows[:, self._column]), 0.0, 1.0)
+        return out
+
     def save(self, folder: Path, segment: str) -> None:
         path = folder / f"ranker-{segment}.json"
         path.write_text(json.dumps({"feature": self.feature}), encoding="utf-8")
@@ -64,6 +84,8 @@ class FeatureRanker:
 @dataclass
 class Trained:
     factors: FactorModel | None = None
+    sequences: SequenceModel | None = None
+    ease: EaseModel | None = None
     rankers: dict[str, Ranker] = field(default_factory=dict)
     meta: dict[str, Any] = field(default_factory=dict)
 
@@ -77,6 +99,10 @@ def save(folder: Path, trained: Trained) -> None:
     staging.mkdir()
     if trained.factors is not None:
         trained.factors.save(staging / FACTORS_FILE)
+    if trained.sequences is not None:
+        trained.sequences.save(staging / SEQUENCES_FILE)
+    if trained.ease is not None:
+        trained.ease.save(staging / EASE_FILE)
     for segment, ranker in trained.rankers.items():
         ranker.save(staging, segment)
     meta = {**trained.meta, "features": list(RANKER_FEATURES)}
@@ -99,6 +125,9 @@ def load(folder: Path) -> Trained:
     if meta.get("features") != list(RANKER_FEATURES):
         return Trained(meta={"stale": "features changed since training; run personify train"})
     factors = FactorModel.load(folder / FACTORS_FILE) if (folder / FACTORS_FILE).is_file() else None
+    sequences_path = folder / SEQUENCES_FILE
+    sequences = SequenceModel.load(sequences_path) if sequences_path.is_file() else None
+    ease = EaseModel.load(folder / EASE_FILE) if (folder / EASE_FILE).is_file() else None
     rankers: dict[str, Ranker] = {}
     for segment in SEGMENTS:
         if (folder / f"ranker-{segment}.txt").is_file():
@@ -106,7 +135,7 @@ def load(folder: Path) -> Trained:
         elif (folder / f"ranker-{segment}.json").is_file():
             chosen = json.loads((folder / f"ranker-{segment}.json").read_text(encoding="utf-8"))
             rankers[segment] = FeatureRanker(chosen["feature"])
-    return Trained(factors=factors, rankers=rankers, meta=meta)
+    return Trained(factors=factors, sequences=sequences, ease=ease, rankers=rankers, meta=meta)
 
 
 class TrainedCache:

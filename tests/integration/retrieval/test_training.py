@@ -29,14 +29,22 @@ def test_training_writes_factors_and_rankers(trained: Personify) -> None:
     meta = json.loads((folder / META_FILE).read_text())
     assert meta["features"] == list(RANKER_FEATURES)
     assert meta["warm"]["queries"] > 20
-    assert meta["warm"]["validation"]["chosen"] in (
-        "learned",
+    chosen = meta["warm"]["validation"]["chosen"]
+    assert chosen.startswith("learned") or chosen in (
         "log_popularity",
         "covisit_score",
         "als_score",
     )
+    assert set(meta["sequences"]["chosen"]) == {
+        "decay",
+        "half_life",
+        "neighbours",
+        "window",
+        "last",
+    }
+    assert f"ease l2 {meta['ease']['chosen']['l2']:g}" in meta["ease"]["ndcg@10"]
     got = load(folder)
-    assert got.factors is not None
+    assert got.factors is not None and got.sequences is not None and got.ease is not None
     assert isinstance(got.rankers["warm"], LearnedRanker | FeatureRanker)
 
 
@@ -49,6 +57,12 @@ def test_trained_generators_serve_and_explain(trained: Personify) -> None:
     assert not seen & {c.item.id for c in ranked}
     # u1 keeps to cooking (see tests/evals/synthetic.py): most of the list should too
     assert sum(c.item.category == "cooking" for c in ranked) >= 6
+    # the ranker's reasons come first and name what raised the item: one of u1's own items
+    # or a category, never only where a generator found it
+    titles = {i.title for i in trained.store.catalog.get_many(list(seen)).values()}
+    firsts = [c.reasons[0] for c in ranked]
+    named = [r for r in firsts if any(t in r for t in titles) or "cooking" in r]
+    assert len(named) >= 8, firsts
 
 
 def test_another_instance_picks_up_a_new_training(
