@@ -19,7 +19,7 @@ from typing import Any
 
 import httpx
 
-from personify.domain import Done, Replace, TokenDelta, utcnow
+from personify.domain import Done, Event, Replace, TokenDelta, utcnow
 from personify.service import Personify
 from personify.settings import Settings, load_settings
 
@@ -140,6 +140,32 @@ def percentiles(samples: list[float]) -> tuple[float, float]:
 
 def line(name: str, value: str) -> None:
     print(f"{name:<42} {value}", flush=True)
+
+
+def train_bench(base: Settings, *, items: int, users: int, events: int, seed: int = 7) -> None:
+    """`personify train` on a large log: the events are written straight to the event log
+    (the ingest path, with its profile updates, is measured on its own above)."""
+    rng = random.Random(seed)
+    with tempfile.TemporaryDirectory(prefix="personify-bench-train-") as tmp:
+        settings = load_settings(data_dir=Path(tmp), llm_threads=base.llm_threads)
+        service = Personify(settings)
+        catalog = generate_items(items, rng)
+        for chunk in range(0, items, 1000):
+            service.add_items(catalog[chunk : chunk + 1000])
+        log = generate_events(users, items, events, rng)
+        for chunk in range(0, events, 20_000):
+            service.store.events.append([Event(**e) for e in log[chunk : chunk + 20_000]])
+        start = time.perf_counter()
+        trained = service.train()
+        line(
+            f"personify train on {events:,} events ({users:,} users)",
+            f"{time.perf_counter() - start:.1f} s (models: {trained.get('seconds')} s)",
+        )
+        sample = [f"user-{rng.randrange(users)}" for _ in range(300)]
+        service.recommend(sample[0])
+        p50, p95 = recommendation_latency(service, sample)
+        line("  then recommendations in process (n=10)", f"p50 {p50:.1f} ms, p95 {p95:.1f} ms")
+        service.close()
 
 
 def run_bench(base: Settings, *, items: int, users: int, events: int, seed: int = 7) -> None:

@@ -236,9 +236,12 @@ def load(args: argparse.Namespace, _settings: Settings) -> int:
 
 
 def bench(args: argparse.Namespace, settings: Settings) -> int:
-    from personify.bench import run_bench
+    from personify.bench import run_bench, train_bench
 
     run_bench(settings, items=args.items, users=args.users, events=args.events)
+    if args.train_events:
+        users = max(args.users, args.train_events // 50)
+        train_bench(settings, items=args.items, users=users, events=args.train_events)
     return 0
 
 
@@ -381,6 +384,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--items", type=int, default=10_000, help="catalog items to generate")
     p.add_argument("--users", type=int, default=1_000, help="users to generate")
     p.add_argument("--events", type=int, default=100_000, help="events to generate")
+    p.add_argument(
+        "--train-events",
+        type=int,
+        default=0,
+        help="also time `personify train` on a log of this many events (1,000,000 in the README)",
+    )
     p.set_defaults(func=bench)
     return parser
 

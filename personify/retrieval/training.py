@@ -221,22 +221,32 @@ def _real_time(histories: Mapping[str, list[LogEntry]]) -> bool:
 
 def _choose(found: Examples, seed: int) -> tuple[Ranker, dict[str, Any]]:
     """Fit each model shape on four fifths of the queries, stopping early on the held-out
-    fifth; keep whichever of the best learned model and the single-feature orderings ranks
-    that fifth best (NDCG@10). A learned model that wins is refitted on all queries, for
-    the rounds early stopping found."""
+    fifth. The best learned model is kept only where it beats the best single-feature
+    ordering on that fifth beyond chance (a paired bootstrap over its queries): a segment
+    with few queries (short histories) keeps the plain ordering unless the learned one is
+    clearly better. A learned model that is kept is refitted on all queries, for the rounds
+    early stopping found."""
     held = list(range(0, len(found.labels), 5))
     fit = [n for n in range(len(found.labels)) if n % 5]
-    scores: dict[str, float] = {}
+    per_query: dict[str, np.ndarray] = {}
     fitted: dict[str, tuple[Any, dict[str, Any]]] = {}
     for shape in SHAPES:
         booster = _fit(found, fit, shape, seed, valid=held)
         name = f"learned {shape['num_leaves']} leaves"
-        scores[name] = _mean_ndcg(LearnedRanker(booster), found, held)
+        per_query[name] = _ndcgs(LearnedRanker(booster), found, held)
         fitted[name] = booster, shape
     options: dict[str, Ranker] = {f: FeatureRanker(f) for f in BASELINE_FEATURES}
-    scores.update({f: _mean_ndcg(r, found, held) for f, r in options.items()})
-    best = max(scores, key=lambda name: scores[name])
-    report: dict[str, Any] = {"ndcg@10": scores, "chosen": best}
+    per_query.update({f: _ndcgs(r, found, held) for f, r in options.items()})
+    scores = {name: round(float(v.mean()), 4) for name, v in per_query.items()}
+    learned = max(fitted, key=lambda name: scores[name])
+    single = max(options, key=lambda name: scores[name])
+    margin = _lower_bound(per_query[learned] - per_query[single], seed)
+    best = learned if margin > 0 else single
+    report: dict[str, Any] = {
+        "ndcg@10": scores,
+        "chosen": best,
+        "learned_margin_low": round(margin, 4),  # 5% bound of learned - single, NDCG@10
+    }
     if best in fitted:  # refit on every query: the held-out fifth only chose the model
         booster, shape = fitted[best]
         rounds = max(booster.best_iteration, 1)
@@ -251,9 +261,17 @@ def _choose(found: Examples, seed: int) -> tuple[Ranker, dict[str, Any]]:
     return options[best], report
 
 
-def _mean_ndcg(ranker: Ranker, found: Examples, queries: list[int]) -> float:
-    values = [_ndcg(ranker.score(found.rows[n]), found.labels[n]) for n in queries]
-    return round(float(np.mean(values)), 4)
+def _ndcgs(ranker: Ranker, found: Examples, queries: list[int]) -> np.ndarray:
+    return np.array([_ndcg(ranker.score(found.rows[n]), found.labels[n]) for n in queries])
+
+
+def _lower_bound(differences: np.ndarray, seed: int, draws: int = 1000) -> float:
+    """The 5th percentile of the mean difference over bootstrap resamples of the queries."""
+    if not len(differences):
+        return 0.0
+    rng = np.random.default_rng(seed)
+    picks = rng.integers(0, len(differences), size=(draws, len(differences)))
+    return float(np.quantile(differences[picks].mean(axis=1), 0.05))
 
 
 def _ndcg(scores: np.ndarray, labels: np.ndarray, k: int = 10) -> float:
