@@ -128,28 +128,44 @@ def train(store: Store, vectors: VectorIndex, *, seed: int = 0) -> Trained:
     rng = random.Random(seed)
     real_time = _real_time(histories)
     past, future, asked = _cut(histories, real_time)
-    # Cold-start practice: some users keep only their first few events in the past, for
-    # every generator alike, so the ranker learns what works for short histories too.
-    cold = [u for u in sorted(past) if len(past[u]) > COLD_EVENTS and rng.random() < COLD_SHARE]
-    for user in cold:
-        past[user] = past[user][:COLD_EVENTS]
-    past_factors = FactorModel.fit(past.values(), item_ids, seed=seed) if past else None
+    uncut = dict(past)
+    cold = _cold_practice(past, rng)
     candidates = sorted(u for u, f in future.items() if any(event_weight(e) > 0 for e in f))
     queries = rng.sample(candidates, min(MAX_QUERIES, len(candidates)))
     validation = [_query(past[u], future[u], asked[u]) for u in queries[:CHOICE_QUERIES]]
     params, trials = choose(past.values(), validation, item_ids, real_time=real_time)
     l2, ease_trials = choose_ease(past.values(), validation, item_ids)
-    sources = MemorySources(
-        item_vectors,
-        BehaviourIndex.from_entries([e for h in past.values() for e in h]),
-        past_factors,
-        SequenceModel.fit(past.values(), item_ids, params, real_time=real_time),
-        EaseModel.fit(past.values(), item_ids, l2),
-    )
-    stored = store.users.get_profiles(queries)
-    examples = _examples(
-        [(u, past[u]) for u in queries], future, asked, stored, item_vectors, categories, sources
-    )
+
+    def examples_at(
+        past: dict[str, list[LogEntry]],
+        future: dict[str, list[LogEntry]],
+        asked: dict[str, float],
+        queries: list[str],
+    ) -> dict[str, Examples]:
+        """Training rows for these queries, every generator fitted on `past` only."""
+        sources = MemorySources(
+            item_vectors,
+            BehaviourIndex.from_entries([e for h in past.values() for e in h]),
+            FactorModel.fit(past.values(), item_ids, seed=seed) if past else None,
+            SequenceModel.fit(past.values(), item_ids, params, real_time=real_time),
+            EaseModel.fit(past.values(), item_ids, l2),
+        )
+        stored = store.users.get_profiles(queries)
+        rows = [(u, past[u]) for u in queries]
+        return _examples(rows, future, asked, stored, item_vectors, categories, sources)
+
+    examples = examples_at(past, future, asked, queries)
+    if len(queries) < MAX_QUERIES:
+        # A small log (a shop's regular customers): a second, earlier cut of the same past
+        # gives the ranker more queries to learn from, its generators fitted before it.
+        past, future, asked = _cut(uncut, real_time)
+        _cold_practice(past, rng)
+        earlier = sorted(u for u, f in future.items() if any(event_weight(e) > 0 for e in f))
+        more = rng.sample(earlier, min(len(queries), len(earlier)))
+        for segment, found in examples_at(past, future, asked, more).items():
+            into = examples.setdefault(segment, Examples())
+            into.rows += found.rows
+            into.labels += found.labels
     meta: dict[str, Any] = {
         "trained_at": time.time(),
         "users": len(histories),
@@ -173,6 +189,15 @@ def train(store: Store, vectors: VectorIndex, *, seed: int = 0) -> Trained:
     ease = EaseModel.fit(histories.values(), item_ids, l2)
     meta["seconds"] = round(time.perf_counter() - started, 2)
     return Trained(factors=factors, sequences=sequences, ease=ease, rankers=rankers, meta=meta)
+
+
+def _cold_practice(past: dict[str, list[LogEntry]], rng: random.Random) -> list[str]:
+    """Cold-start practice: some users keep only their first few events in the past, for
+    every generator alike, so the ranker learns what works for short histories too."""
+    cold = [u for u in sorted(past) if len(past[u]) > COLD_EVENTS and rng.random() < COLD_SHARE]
+    for user in cold:
+        past[user] = past[user][:COLD_EVENTS]
+    return cold
 
 
 def _cut(
