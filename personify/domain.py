@@ -234,6 +234,7 @@ FallbackReason = Literal[
     "pii_leak",
     "unknown_name",
     "unfaithful",  # too little was left once unsupported sentences were cut
+    "not_a_welcome",  # an onboarding message that neither welcomes nor names the product
 ]
 # Why recommendations are not the usual ranking this time: popular items stood in for
 # the user's own (vector_store_unavailable: not personalized), or the user has used every

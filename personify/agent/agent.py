@@ -21,6 +21,7 @@ from personify.agent.guards import (
     GuardFailure,
     check_interests,
     check_text,
+    check_welcome,
     interest_terms,
     parse_onboarding,
 )
@@ -147,6 +148,7 @@ class PersonalizationAgent:
         faith = Faithfulness.of(prompt.messages, prompt.shown)
         kept = faithful(message, faith)
         guard.check_names(kept.text)
+        check_welcome(kept.text, self._product)
         terms = interest_terms(context.interests, profile.features.top_categories)
         check_interests(choices, prompt.shown, terms)
         by_id = prompt.by_id

@@ -35,15 +35,26 @@ class GuardFailure(Exception):
         self.reason = reason
 
 
-def onboarding_schema(ids: list[str], count: int) -> dict[str, Any]:
+REGEX_SPECIAL = frozenset('.^$*+?()[]{}|\\/"')
+
+
+def onboarding_schema(ids: list[str], count: int, product: str) -> dict[str, Any]:
     """JSON schema with item ids constrained to the candidates (a grammar, locally). The
     model writes a short welcome and picks; each pick's reason is the one retrieval made
     from the real signal (agent/reasons.py), which a small model cannot improve on and
-    which would triple what it has to write."""
+    which would triple what it has to write. The message must open with "Welcome to
+    <product>": left to itself, a small model described the list instead ("You have a list
+    of items..."), where the grammar starts it on the welcome it was asked for."""
+    opening = "".join(f"\\{c}" if c in REGEX_SPECIAL else c for c in f"Welcome to {product}")
     return {
         "type": "object",
         "properties": {
-            "message": {"type": "string", "minLength": 20, "maxLength": 200},
+            "message": {
+                "type": "string",
+                "minLength": 20,
+                "maxLength": 200,
+                "pattern": f'^{opening}[^"\\\\]*$',  # then no quote or backslash
+            },
             "items": {
                 "type": "array",
                 "minItems": 1,
@@ -119,6 +130,17 @@ def check_sentence(text: str, vault: Vault) -> None:
     known_removed = re.sub(r"<[A-Z_]+_\d+>", "", stripped)
     if PLACEHOLDER_FRAGMENT.search(known_removed):
         raise GuardFailure("placeholder_leak")
+
+
+WELCOME = re.compile(r"\bwelcome\b", re.IGNORECASE)
+
+
+def check_welcome(message: str, product: str) -> None:
+    """An onboarding message welcomes the user to the product, as its template asks: it
+    says welcome or names the product. A small model that answers something else ("You
+    have a list of items...", "What's your next question?") falls back to a welcome."""
+    if not WELCOME.search(message) and product.lower() not in message.lower():
+        raise GuardFailure("not_a_welcome")
 
 
 def parse_onboarding(

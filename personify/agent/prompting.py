@@ -57,7 +57,7 @@ def onboarding_prompt(
     parts = _parts(context, candidates, [], goal or "not stated")
     messages, fitted = fit_to_budget(build, parts, budget)
     shown = fitted.candidates
-    schema = onboarding_schema([c.item.id for c in shown], ONBOARDING_PICKS)
+    schema = onboarding_schema([c.item.id for c in shown], ONBOARDING_PICKS, product)
     return Prompt(template=template.id, messages=messages, shown=shown, schema=schema)
 
 

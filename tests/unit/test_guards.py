@@ -7,6 +7,7 @@ from personify.agent.guards import (
     check_interests,
     check_text,
     interest_terms,
+    onboarding_schema,
     parse_chat,
     parse_onboarding,
 )
@@ -83,3 +84,17 @@ def test_chat_answers_in_json_or_plain_text() -> None:
     assert parse_chat("Plain text, see [[b]].", {"a", "b"}) == ("Plain text, see [[b]].", [])
     with pytest.raises(GuardFailure):
         parse_chat('{"message": "cut off', {"a"})
+
+
+def test_the_onboarding_grammar_opens_the_message_with_a_welcome_to_the_product() -> None:
+    import re
+
+    from llama_cpp.llama_grammar import LlamaGrammar, json_schema_to_gbnf
+
+    for product in ("Acme Analytics", "Shop (UK) v2.0+", 'The "Beta" Store'):
+        schema = onboarding_schema(["a", "b"], 2, product)
+        pattern = schema["properties"]["message"]["pattern"]
+        assert re.fullmatch(pattern, f"Welcome to {product}! Start with the basics.")
+        assert not re.fullmatch(pattern, "You have a list of items.")
+        # llama.cpp compiles it into the grammar that constrains the local model
+        LlamaGrammar.from_string(json_schema_to_gbnf(json.dumps(schema)), verbose=False)

@@ -170,3 +170,20 @@ def test_cards_follow_retrieval_order_whatever_order_the_model_named_them(
     text, done = streamed(list(demo.chat_events("dana", "f4", LATE)))
     assert done.turn.provenance.fallback is None
     assert [c.item_id for c in done.turn.cards] == [ranked[0], ranked[2]]
+
+
+def test_an_onboarding_message_that_is_no_welcome_falls_back_to_one(
+    demo: Personify, scripted: ScriptedChatModel
+) -> None:
+    top = [c.item.id for c in demo.recommend("sam", 8).items][:2]
+    for message in (
+        "You have a list of items that I could start with in the catalog.",
+        "I'm ready to help! What's your next question about the catalog?",
+    ):
+        scripted.enqueue(json.dumps({"message": message, "items": top}))
+        plan = demo.onboard("sam")
+        assert plan.provenance.fallback == "not_a_welcome"
+        assert "welcome" in plan.message.lower() or "Acme Analytics" in plan.message
+    product = demo.settings.product_name
+    scripted.enqueue(json.dumps({"message": f"Good to have you on {product}.", "items": top}))
+    assert demo.onboard("sam").provenance.fallback is None
