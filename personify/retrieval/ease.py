@@ -21,7 +21,14 @@ from scipy.sparse import csr_matrix
 
 from personify.domain import LogEntry
 from personify.retrieval.factors import single_threaded_blas
-from personify.retrieval.sequences import Log, top, top_per_row
+from personify.retrieval.sequences import (
+    Log,
+    csr_of,
+    load_matrices,
+    save_matrices,
+    top,
+    top_per_row,
+)
 
 MAX_ITEMS = 5000  # the inverse is items x items: the most used items only
 KEEP = 200  # weights kept per item
@@ -105,14 +112,9 @@ class EaseModel:
         return self.item_ids[rows[int(np.argmax(votes))]] if votes.max() > 0 else None
 
     def save(self, path: Path) -> None:
-        np.savez(path, data=self.b.data, indices=self.b.indices, indptr=self.b.indptr, l2=self.l2)
-        path.with_suffix(".items.txt").write_text("\n".join(self.item_ids), encoding="utf-8")
+        save_matrices(path, self.item_ids, {"b": self.b}, l2=self.l2)
 
     @classmethod
     def load(cls, path: Path) -> EaseModel:
-        with np.load(path, allow_pickle=False) as data:
-            arrays = {name: data[name] for name in data.files}
-        items = path.with_suffix(".items.txt").read_text(encoding="utf-8").split("\n")
-        shape = (len(items), len(items))
-        b = csr_matrix((arrays["data"], arrays["indices"], arrays["indptr"]), shape=shape)
-        return cls(items, b, float(arrays["l2"]))
+        items, arrays = load_matrices(path)
+        return cls(items, csr_of(arrays, "b", len(items)), float(arrays["l2"]))

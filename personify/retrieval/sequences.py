@@ -14,10 +14,10 @@ item-to-item counts only, no user's row."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 from scipy.sparse import coo_matrix, csr_matrix, diags
@@ -171,29 +171,16 @@ class SequenceModel:
 
     # files ------------------------------------------------------------------------------
     def save(self, path: Path) -> None:
-        np.savez(
-            path,
-            similar_data=self.similar.data,
-            similar_indices=self.similar.indices,
-            similar_indptr=self.similar.indptr,
-            follows_data=self.follows.data,
-            follows_indices=self.follows.indices,
-            follows_indptr=self.follows.indptr,
-            real_time=self.real_time,
-            **{f"param_{k}": v for k, v in asdict(self.params).items()},
-        )
-        path.with_suffix(".items.txt").write_text("\n".join(self.item_ids), encoding="utf-8")
+        params = {f"param_{k}": v for k, v in asdict(self.params).items()}
+        matrices = {"similar": self.similar, "follows": self.follows}
+        save_matrices(path, self.item_ids, matrices, real_time=self.real_time, **params)
 
     @classmethod
     def load(cls, path: Path) -> SequenceModel:
-        with np.load(path, allow_pickle=False) as data:
-            arrays = {name: data[name] for name in data.files}
-        items = path.with_suffix(".items.txt").read_text(encoding="utf-8").split("\n")
-        shape = (len(items), len(items))
+        items, arrays = load_matrices(path)
 
         def matrix(name: str) -> csr_matrix:
-            parts = (arrays[f"{name}_data"], arrays[f"{name}_indices"], arrays[f"{name}_indptr"])
-            return csr_matrix(parts, shape=shape)
+            return csr_of(arrays, name, len(items))
 
         params = SequenceParams(
             decay=str(arrays["param_decay"]),  # type: ignore[arg-type]  # a Decay, as saved
@@ -203,6 +190,28 @@ class SequenceModel:
             last=int(arrays["param_last"]),
         )
         return cls(items, matrix("similar"), matrix("follows"), params, bool(arrays["real_time"]))
+
+
+def save_matrices(
+    path: Path, item_ids: Sequence[str], matrices: Mapping[str, csr_matrix], **values: Any
+) -> None:
+    """Item-to-item matrices (and a few values) in one .npz, the item ids beside it."""
+    parts = ("data", "indices", "indptr")
+    arrays = {f"{name}_{p}": getattr(m, p) for name, m in matrices.items() for p in parts}
+    np.savez(path, **arrays, **values)
+    path.with_suffix(".items.txt").write_text("\n".join(item_ids), encoding="utf-8")
+
+
+def load_matrices(path: Path) -> tuple[list[str], dict[str, np.ndarray]]:
+    """What `save_matrices` wrote: the item ids and the arrays by name."""
+    with np.load(path, allow_pickle=False) as data:
+        arrays = {name: data[name] for name in data.files}
+    return path.with_suffix(".items.txt").read_text(encoding="utf-8").split("\n"), arrays
+
+
+def csr_of(arrays: Mapping[str, np.ndarray], name: str, size: int) -> csr_matrix:
+    parts = (arrays[f"{name}_data"], arrays[f"{name}_indices"], arrays[f"{name}_indptr"])
+    return csr_matrix(parts, shape=(size, size))
 
 
 def top(
