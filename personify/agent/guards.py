@@ -35,6 +35,7 @@ class GuardFailure(Exception):
         self.reason = reason
 
 
+WELCOME_REST = 160  # characters after "Welcome to <product>" in an onboarding message
 REGEX_SPECIAL = frozenset('.^$*+?()[]{}|\\/"')
 
 
@@ -53,7 +54,9 @@ def onboarding_schema(ids: list[str], count: int, product: str) -> dict[str, Any
                 "type": "string",
                 "minLength": 20,
                 "maxLength": 200,
-                "pattern": f'^{opening}[^"\\\\]*$',  # then no quote or backslash
+                # then up to WELCOME_REST more characters, no quote or backslash (with a
+                # pattern, llama.cpp's grammar no longer reads maxLength)
+                "pattern": f'^{opening}[^"\\\\]{{0,{WELCOME_REST}}}$',
             },
             "items": {
                 "type": "array",
