@@ -37,13 +37,7 @@ L2 = [10.0, 50.0, 200.0, 1000.0]  # λ grid, the same for every log
 
 def gram(log: Log) -> tuple[csr_matrix, np.ndarray]:
     """XᵀX over the MAX_ITEMS most used items, and those items' rows in the full index."""
-    users = int(log.user.max()) + 1 if len(log.user) else 1
-    seen = csr_matrix(
-        (np.ones(len(log.user), dtype=np.float32), (log.user, log.item)),
-        shape=(users, log.size),
-    )
-    seen.sum_duplicates()
-    seen.data[:] = 1.0
+    seen = log.seen()
     counts = np.asarray(seen.sum(axis=0)).ravel()
     used = np.flatnonzero(counts > 0)
     chosen = used[np.argsort(-counts[used], kind="stable")[:MAX_ITEMS]]

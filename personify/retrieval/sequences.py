@@ -72,6 +72,17 @@ class Log:
         self.ts = np.asarray(times, dtype=np.float64)
         self.size = len(item_ids)
 
+    def seen(self) -> csr_matrix:
+        """Users x items: 1 where the user used the item (however often)."""
+        users = int(self.user.max()) + 1 if len(self.user) else 1
+        seen = csr_matrix(
+            (np.ones(len(self.user), dtype=np.float32), (self.user, self.item)),
+            shape=(users, self.size),
+        )
+        seen.sum_duplicates()
+        seen.data[:] = 1.0
+        return seen
+
 
 class SequenceModel:
     def __init__(
@@ -242,13 +253,7 @@ def vote(matrix: csr_matrix, voters: Voters) -> np.ndarray:
 
 def cosine(log: Log) -> csr_matrix:
     """Items x items: how many users used both, over the root of each item's user count."""
-    users = int(log.user.max()) + 1 if len(log.user) else 1
-    seen = csr_matrix(
-        (np.ones(len(log.user), dtype=np.float32), (log.user, log.item)),
-        shape=(users, log.size),
-    )
-    seen.sum_duplicates()
-    seen.data[:] = 1.0
+    seen = log.seen()
     counts = np.asarray(seen.sum(axis=0), dtype=np.float64).ravel()
     norm = diags(1.0 / np.sqrt(np.maximum(counts, 1.0)))
     together = (seen.T @ seen).tocsr()
