@@ -32,7 +32,6 @@ NEIGHBOURS = [100, 400]
 WINDOWS = [1, 3, 10]
 LAST = [1, 3, 10]
 MAX_VOTERS = 50  # a user's newest distinct items that vote (older ones weigh next to nothing)
-ROW_BLOCK = 2048  # items per block when similarities are computed
 
 
 @dataclass(frozen=True, kw_only=True)
