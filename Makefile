@@ -11,7 +11,10 @@ $(STAMP): pyproject.toml
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	# llama-cpp-python compiles from source the first time (several minutes); pip caches the wheel.
-	$(BIN)/pip install --quiet -e '.[dev]'
+	# Not tuned to this CPU (GGML_NATIVE=OFF; AVX2 stays on): a native build used instructions
+	# (AMX, AVX-512) that a virtual machine listed in /proc/cpuinfo but trapped, and the model
+	# died with "Illegal instruction".
+	CMAKE_ARGS="-DGGML_NATIVE=OFF $$CMAKE_ARGS" $(BIN)/pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
 run: $(STAMP)

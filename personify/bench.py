@@ -20,6 +20,7 @@ from typing import Any
 import httpx
 
 from personify.domain import Done, Event, Replace, TokenDelta, utcnow
+from personify.experiments.bench import assignment_overhead
 from personify.service import Personify
 from personify.settings import Settings, load_settings
 
@@ -207,6 +208,16 @@ def run_bench(base: Settings, *, items: int, users: int, events: int, seed: int 
         service.recommend(sample[0])  # loads the trained models once
         p50, p95 = recommendation_latency(service, sample)
         line("recommendations in process (n=10)", f"p50 {p50:.1f} ms, p95 {p95:.1f} ms")
+        found = assignment_overhead(service, sample)
+        line(
+            "  again, under a running experiment",
+            f"p50 {found['with_p50']:.1f} ms, p95 {found['with_p95']:.1f} ms "
+            f"(without: p95 {found['without_p95']:.1f} ms)",
+        )
+        line(
+            "  the experiment step alone (assign + record)",
+            f"p50 {found['step_p50']:.3f} ms, p95 {found['step_p95']:.3f} ms",
+        )
 
         message = (
             "Hi, I'm Dana Whitfield from the logistics team. Please send the weekly report to "

@@ -177,6 +177,44 @@ def eval_recs(args: argparse.Namespace, _settings: Settings) -> int:
     return 0
 
 
+def eval_experiments(args: argparse.Namespace, _settings: Settings) -> int:
+    from personify.evals.dataset import load_dataset
+    from personify.evals.experiments_report import evaluate_experiments, write_experiments_report
+
+    if args.runs < 1:
+        raise InputError("--runs: give at least 1.", field="runs")
+    if args.users < 0:
+        raise InputError("--users: give 0 (every held-out user once) or more.", field="users")
+    report = evaluate_experiments(
+        load_dataset(Path(args.dataset)),
+        runs=args.runs,
+        users=args.users,
+        how=args.split,
+        min_value=args.min_value,
+        seed=args.seed,
+    )
+    path = write_experiments_report(report, Path(args.out))
+    print((path.parent / "summary.md").read_text())
+    return 0
+
+
+def eval_interleave(args: argparse.Namespace, _settings: Settings) -> int:
+    from personify.evals.dataset import load_dataset
+    from personify.evals.interleave import evaluate_interleave, write_interleave_report
+
+    report = evaluate_interleave(
+        load_dataset(Path(args.dataset)),
+        a=args.a,
+        b=args.b,
+        how=args.split,
+        min_value=args.min_value,
+        seed=args.seed,
+    )
+    path = write_interleave_report(report, Path(args.out))
+    print((path.parent / "summary.md").read_text())
+    return 0
+
+
 def eval_generation(args: argparse.Namespace, settings: Settings) -> int:
     from personify.evals.dataset import load_dataset
     from personify.evals.generation import evaluate_generation
@@ -242,6 +280,25 @@ def bench(args: argparse.Namespace, settings: Settings) -> int:
     if args.train_events:
         users = max(args.users, args.train_events // 50)
         train_bench(settings, items=args.items, users=users, events=args.train_events)
+    if args.experiment_events:
+        from personify.bench import line
+        from personify.experiments.bench import results_bench
+
+        users, events = args.experiment_users, args.experiment_events
+        seconds = results_bench(settings, users=users, events=events)
+        line(f"experiment results ({users:,} users, {events:,} events)", f"{seconds:.2f} s")
+    return 0
+
+
+def experiment_report(args: argparse.Namespace, settings: Settings) -> int:
+    from personify.experiments.report import write_report
+
+    service = _service(settings)
+    try:
+        page = write_report(service.experiments, args.key, Path(args.out))
+    finally:
+        service.close()
+    print(json.dumps({"report": str(page), "json": str(page.parent / "report.json")}))
     return 0
 
 
@@ -350,6 +407,48 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--k", default="10,20", help="cut-offs, comma separated")
     e.add_argument("--seed", type=int, default=0, help="random seed (splits, sampling)")
     e.set_defaults(func=eval_recs)
+    simulated = _command(
+        evals, "experiments", "simulated A/B tests that check the experiment statistics"
+    )
+    interleaved = _command(
+        evals, "interleave", "team-draft interleaving of two rankers on held-out users"
+    )
+    for e in (simulated, interleaved):
+        e.add_argument(
+            "--dataset",
+            required=True,
+            help="folder with items.jsonl and events.jsonl (either may be .gz)",
+        )
+        e.add_argument("--out", required=True, help="folder for report.json and summary.md")
+        e.add_argument(
+            "--split",
+            choices=["user-last", "time"],
+            default="user-last",
+            help="hold out each user's newest 20%%, or everything past the 80%% time quantile",
+        )
+        e.add_argument(
+            "--min-value", type=float, default=None, help="positives: value >= this; none: all"
+        )
+        e.add_argument("--seed", type=int, default=0, help="random seed (split, draws)")
+    simulated.add_argument(
+        "--runs", type=int, default=500, help="simulated experiments of each kind"
+    )
+    simulated.add_argument(
+        "--users",
+        type=int,
+        default=0,
+        help="simulated users (held-out users, copied under new ids past their number); "
+        "0: each held-out user once",
+    )
+    simulated.set_defaults(func=eval_experiments)
+    for name in ("a", "b"):
+        interleaved.add_argument(
+            f"--{name}",
+            choices=["personalized", "popular", "content"],
+            required=True,
+            help=f"ranker {name.upper()}",
+        )
+    interleaved.set_defaults(func=eval_interleave)
     e = _command(evals, "generation", "the agent's answers: grounding, privacy, speed")
     e.add_argument(
         "--dataset",
@@ -390,7 +489,26 @@ def build_parser() -> argparse.ArgumentParser:
         default=0,
         help="also time `personify train` on a log of this many events (1,000,000 in the README)",
     )
+    p.add_argument(
+        "--experiment-events",
+        type=int,
+        default=0,
+        help="also time an experiment's results on this many outcome events (1,000,000 in "
+        "the README)",
+    )
+    p.add_argument(
+        "--experiment-users",
+        type=int,
+        default=100_000,
+        help="exposed users for --experiment-events",
+    )
     p.set_defaults(func=bench)
+    p = _command(sub, "experiment", "A/B experiments: reports")
+    experiment = p.add_subparsers(dest="action", required=True)
+    e = _command(experiment, "report", "results of an experiment as report.json and report.html")
+    e.add_argument("key", help="the experiment's key")
+    e.add_argument("--out", required=True, help="folder for report.json and report.html")
+    e.set_defaults(func=experiment_report)
     return parser
 
 

@@ -249,6 +249,25 @@ TONE_VOICE: dict[Tone, str] = {
 }
 
 ServingFallback = Literal["vector_store_unavailable", "seen_everything"]
+# which ranking an experiment's variant serves (Recommender.recommend says what each is)
+RankerName = Literal["personalized", "popular", "content"]
+
+
+@dataclass(frozen=True, kw_only=True)
+class Treatment:
+    """What experiments change in one response; None everywhere is the default."""
+
+    ranker: RankerName | None = None
+    prompt: str | None = None  # a template id, e.g. "onboarding.v2"
+    n_items: int | None = None
+
+    def version_of(self, template: str) -> str | None:
+        """The version set for `template` ("onboarding"), if one is."""
+        name, _, version = (self.prompt or "").partition(".")
+        return version if name == template and version else None
+
+
+NO_TREATMENT = Treatment()
 
 
 class Provenance(Frozen):
@@ -266,6 +285,7 @@ class OnboardingPlan(Frozen):
     message: str
     items: list[PlanItem]
     provenance: Provenance
+    experiments: dict[str, str] = Field(default_factory=dict)  # experiment key -> variant
 
 
 class ItemCard(Frozen):
@@ -282,6 +302,7 @@ class ChatTurn(Frozen):
     message: str
     cards: list[ItemCard]
     provenance: Provenance
+    experiments: dict[str, str] = Field(default_factory=dict)  # experiment key -> variant
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -315,6 +336,7 @@ class Recommendations(Frozen):
     personalized: bool  # false without consent, or while popular items stand in
     cold_start: bool
     fallback: ServingFallback | None = None
+    experiments: dict[str, str] = Field(default_factory=dict)  # experiment key -> variant
 
 
 # What one chat turn streams, in order: text deltas, maybe one Replace (a fallback takes

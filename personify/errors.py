@@ -105,3 +105,10 @@ class RateLimited(PersonifyError):
 
     def headers(self) -> dict[str, str]:
         return {"Retry-After": str(self.retry_after)}
+
+
+class Conflict(PersonifyError):
+    """The request clashes with the resource's state (a running experiment's variants)."""
+
+    code = "conflict"
+    status = 409

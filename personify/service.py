@@ -23,11 +23,14 @@ from personify.domain import (
     Item,
     OnboardingPlan,
     Profile,
+    RankerName,
     Recommendations,
     UserTraits,
     utcnow,
 )
 from personify.errors import Forbidden, InputError, NotFound, TooLarge
+from personify.experiments.service import Assignment, Experiments
+from personify.experiments.store import ExperimentStore
 from personify.ingest import parse_event, parse_item
 from personify.metrics import MeteredRedactor
 from personify.parts import SharedParts
@@ -70,7 +73,12 @@ class Personify:
         self.vectors = VectorIndex(chroma, key=self.pseudonyms.pseudonym)
         self.behaviour = BehaviourIndex(self.store.events)
         self.trained = TrainedCache(settings.data_dir / "models")
-        self.user_data = user_data(self.store, self.vectors, self.vaults, self.consents, self.audit)
+        self.experiments = Experiments(
+            ExperimentStore(self.store.engine), lambda: [self.parts.model.name]
+        )
+        self.user_data = user_data(
+            self.store, self.vectors, self.vaults, self.consents, self.audit, self.experiments.store
+        )
         self.metrics.watch_cache(
             "item_vectors", lambda: (self.vectors.cache_hits, self.vectors.cache_misses)
         )
@@ -252,20 +260,42 @@ class Personify:
         return consent
 
     # what users see ----------------------------------------------------------------------
-    def recommend(self, user_id: str, n: int = 10, category: str | None = None) -> Recommendations:
+    def recommend(
+        self,
+        user_id: str,
+        n: int = 10,
+        category: str | None = None,
+        ranker: RankerName | None = None,
+    ) -> Recommendations:
+        """Ranked items. `ranker` chooses the ranking outright (evaluations); without it,
+        a running experiment's variant may (and the response names the variant)."""
         profile = self.profiles.get(user_id)
-        ranked = self.recommender.recommend(profile, n, category=category)
-        return Recommendations(
+        assignment = self._assign(user_id, "recommendations", explicit=ranker is not None)
+        treatment = assignment.treatment
+        ranked = self.recommender.recommend(
+            profile,
+            treatment.n_items or n,
+            category=category,
+            ranker=ranker or treatment.ranker or "personalized",
+        )
+        recommendations = Recommendations(
             user_id=user_id,
             items=list(ranked),
             personalized=profile.personalized and ranked.fallback is None,
             cold_start=profile.cold_start,
             fallback=ranked.fallback or ("seen_everything" if ranked.seen_everything else None),
+            experiments=assignment.experiments,
         )
+        self.experiments.served(assignment, fallback=recommendations.fallback is not None)
+        return recommendations
 
     def onboard(self, user_id: str, goal: str | None = None) -> OnboardingPlan:
-        plan = self.agent.onboard(user_id, goal)
+        self.profiles.get(user_id)  # an unknown user is a NotFound, before any assignment
+        assignment = self._assign(user_id, "onboarding")
+        plan = self.agent.onboard(user_id, goal, assignment.treatment)
+        plan = plan.model_copy(update={"experiments": assignment.experiments})
         self._count_fallback(plan.provenance.fallback)
+        self.experiments.served(assignment, fallback=plan.provenance.fallback is not None)
         return plan
 
     def chat(self, user_id: str, session_id: str, message: str) -> ChatTurn:
@@ -284,14 +314,24 @@ class Personify:
         """One chat turn as it streams (see PersonalizationAgent.chat_events). An unknown
         user is a NotFound here, before any stream starts."""
         self.profiles.get(user_id)
-        return self._counting_fallbacks(
-            self.agent.chat_events(user_id, session_id, message, history)
-        )
+        assignment = self._assign(user_id, "chat")
+        events = self.agent.chat_events(user_id, session_id, message, history, assignment.treatment)
+        return self._counting_fallbacks(events, assignment)
 
-    def _counting_fallbacks(self, events: Iterator[ChatEvent]) -> Iterator[ChatEvent]:
+    def _assign(self, user_id: str, surface: str, explicit: bool = False) -> Assignment:
+        if explicit:  # the caller chose the ranking: no experiment is served
+            return Assignment(user_id=user_id, surface=surface)
+        return self.experiments.assign(user_id, surface)
+
+    def _counting_fallbacks(
+        self, events: Iterator[ChatEvent], assignment: Assignment
+    ) -> Iterator[ChatEvent]:
         for event in events:
             if isinstance(event, Done):
-                self._count_fallback(event.turn.provenance.fallback)
+                turn = event.turn.model_copy(update={"experiments": assignment.experiments})
+                event = Done(turn=turn)
+                self._count_fallback(turn.provenance.fallback)
+                self.experiments.served(assignment, fallback=turn.provenance.fallback is not None)
             yield event
 
     def _count_fallback(self, reason: str | None) -> None:
@@ -332,4 +372,5 @@ class Personify:
             )
 
     def close(self) -> None:
+        self.experiments.store.close()
         self.store.close()

@@ -14,6 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 from personify.domain import ProfileFeatures
+from personify.experiments.store import ExperimentStore
 from personify.privacy.audit import AuditLog
 from personify.privacy.consent import ConsentStore
 from personify.privacy.erasure import Place, UserData
@@ -23,7 +24,12 @@ from personify.store import Store
 
 
 def user_data(
-    store: Store, vectors: VectorIndex, vaults: VaultStore, consents: ConsentStore, audit: AuditLog
+    store: Store,
+    vectors: VectorIndex,
+    vaults: VaultStore,
+    consents: ConsentStore,
+    audit: AuditLog,
+    experiments: ExperimentStore,
 ) -> UserData:
     users, notes, events = store.users, store.notes, store.events
 
@@ -58,6 +64,7 @@ def user_data(
     )
     # pseudonymous records of what was sent, no personal data: kept as the proof
     data.register(Place(name="model_calls", export=model_calls, erase=None))
+    data.register(Place(name="experiments", export=experiments.of_user, erase=experiments.erase))
     data.register(
         Place(
             name="events",

@@ -32,6 +32,7 @@ from personify.agent.prompting import ONBOARDING_PICKS, Prompt, chat_prompt, onb
 from personify.agent.reasons import Explainer, Reason, Signals, lead_with, recent_items
 from personify.agent.stream import AnswerStream
 from personify.domain import (
+    NO_TREATMENT,
     Candidate,
     ChatEvent,
     ChatTurn,
@@ -41,8 +42,10 @@ from personify.domain import (
     PlanItem,
     Profile,
     Provenance,
+    RankerName,
     TokenDelta,
     Tone,
+    Treatment,
 )
 from personify.errors import NotFound
 from personify.privacy.audit import AuditLog
@@ -94,14 +97,19 @@ class PersonalizationAgent:
         self._on_cut = on_cut  # counts each sentence cut as unsupported (/metrics)
 
     # onboarding --------------------------------------------------------------------------
-    def onboard(self, user_id: str, goal: str | None = None) -> OnboardingPlan:
+    def onboard(
+        self, user_id: str, goal: str | None = None, treatment: Treatment = NO_TREATMENT
+    ) -> OnboardingPlan:
+        """`treatment`: what a running experiment changes (ranker, template, item count)."""
         vault = Vault()  # one request: its placeholders are never stored
         profile = self._profiles.get(user_id)
         if not profile.consent.free_text:
             goal = None  # free text the user has not agreed to have used
         context = self._context(profile, vault)
         safe_goal = self._redactor.redact(goal, vault) if goal else None
-        candidates, reasons = self._retrieve(profile, ONBOARDING_CANDIDATES, safe_goal, context)
+        candidates, reasons = self._retrieve(
+            profile, ONBOARDING_CANDIDATES, safe_goal, context, ranker=treatment.ranker
+        )
         if not candidates:
             raise NotFound(
                 "The catalog has no available items: POST /v1/items first.", field="items"
@@ -113,9 +121,11 @@ class PersonalizationAgent:
             goal=safe_goal,
             candidates=candidates,
             budget=self._budget,
+            version=treatment.version_of("onboarding"),
+            picks=treatment.n_items or ONBOARDING_PICKS,
         )
         self._audit(user_id, prompt, vault)
-        picks = prompt.shown[:ONBOARDING_PICKS]
+        picks = prompt.shown[: prompt.picks]
         name = vault.restore(context.name_placeholder) if context.name_placeholder else None
         grounded = ground_or_fall_back(
             self._model.name,
@@ -158,7 +168,7 @@ class PersonalizationAgent:
                 title=by_id[choice.item_id].item.title,
                 reason=_reason(choice.reason, by_id[choice.item_id], vault, guard, faith),
             )
-            for choice in choices[:ONBOARDING_PICKS]
+            for choice in choices[: prompt.picks]
         ]
         self._count_cuts([v.reason for v in kept.cut if v.reason])
         return PlanDraft(message=vault.restore(kept.text), items=items)
@@ -170,6 +180,7 @@ class PersonalizationAgent:
         session_id: str,
         message: str,
         history: list[tuple[str, str]] | None = None,
+        treatment: Treatment = NO_TREATMENT,
     ) -> Iterator[ChatEvent]:
         """One chat turn as a stream: TokenDelta pieces, maybe a Replace, then Done.
 
@@ -187,7 +198,7 @@ class PersonalizationAgent:
         past = self._past(user_id, session_id, history, vault)
         earlier = [str(m.content) for m in past if m.type == "human"]
         candidates, reasons = self._retrieve(
-            profile, CHAT_CANDIDATES, safe_message, context, earlier
+            profile, CHAT_CANDIDATES, safe_message, context, earlier, treatment.ranker
         )
         prompt = chat_prompt(
             product=self._product,
@@ -197,6 +208,7 @@ class PersonalizationAgent:
             past=past,
             candidates=candidates,
             budget=self._budget,
+            version=treatment.version_of("chat"),
         )
         self._audit(user_id, prompt, vault)
         faith = Faithfulness.of(prompt.messages, prompt.shown, question=safe_message)
@@ -220,7 +232,8 @@ class PersonalizationAgent:
             session_id=session_id,
             message=grounded.value.text,
             cards=[
-                _card(by_id[i], fallback.first_reason(by_id[i])) for i in grounded.value.item_ids
+                _card(by_id[i], fallback.first_reason(by_id[i]))
+                for i in grounded.value.item_ids[: treatment.n_items]
             ],
             provenance=_provenance(grounded, prompt.template, prompt.shown, vault),
         )
@@ -318,12 +331,15 @@ class PersonalizationAgent:
         query: str | None,
         context: UserContext,
         earlier: Sequence[str] = (),
+        ranker: RankerName | None = None,
     ) -> tuple[Ranked, dict[str, Reason]]:
         """Candidates for the user, each led by a reason of its own (agent/reasons.py). The
         (redacted) question or goal steers them, read with the user's `earlier` messages
         when it follows up on them (agent/followups.py)."""
         vector = query_vector(self._embedder, query, earlier) if query else None
-        ranked = self._recommender.recommend(profile, n, query_vector=vector)
+        ranked = self._recommender.recommend(
+            profile, n, query_vector=vector, ranker=ranker or "personalized"
+        )
         interests = [*context.interests, *profile.notes.interests]
         recent = recent_items(self._store, profile)
         signals = Signals(query=vector, interests=interests, recent=recent)

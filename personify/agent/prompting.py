@@ -27,6 +27,7 @@ class Prompt:
     messages: list[BaseMessage]  # redacted
     shown: list[Candidate]  # the candidates that fit the budget: all an answer may name
     schema: dict[str, Any]
+    picks: int = ONBOARDING_PICKS  # onboarding: how many items the plan lists
 
     @property
     def by_id(self) -> dict[str, Candidate]:
@@ -41,8 +42,11 @@ def onboarding_prompt(
     goal: str | None,
     candidates: list[Candidate],
     budget: int,
+    version: str | None = None,
+    picks: int = ONBOARDING_PICKS,
 ) -> Prompt:
-    template = load_template("onboarding", VERSION)
+    """`version` and `picks`: what an experiment's variant may set."""
+    template = load_template("onboarding", version or VERSION)
 
     def build(parts: Parts[Candidate]) -> list[BaseMessage]:
         return template.render(
@@ -51,14 +55,14 @@ def onboarding_prompt(
             profile=parts.profile_text,
             goal=parts.question,
             candidates=candidate_lines(parts.candidates),
-            count=ONBOARDING_PICKS,
+            count=picks,
         )
 
     parts = _parts(context, candidates, [], goal or "not stated")
     messages, fitted = fit_to_budget(build, parts, budget)
     shown = fitted.candidates
-    schema = onboarding_schema([c.item.id for c in shown], ONBOARDING_PICKS, product)
-    return Prompt(template=template.id, messages=messages, shown=shown, schema=schema)
+    schema = onboarding_schema([c.item.id for c in shown], picks, product)
+    return Prompt(template=template.id, messages=messages, shown=shown, schema=schema, picks=picks)
 
 
 def chat_prompt(
@@ -70,8 +74,9 @@ def chat_prompt(
     past: list[BaseMessage],
     candidates: list[Candidate],
     budget: int,
+    version: str | None = None,
 ) -> Prompt:
-    template = load_template("chat", VERSION)
+    template = load_template("chat", version or VERSION)
 
     def build(parts: Parts[Candidate]) -> list[BaseMessage]:
         shown = parts.candidates

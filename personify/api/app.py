@@ -15,6 +15,7 @@ from personify.api.routes import (
     chat,
     docs,
     events,
+    experiments,
     health,
     items,
     metrics,
@@ -56,7 +57,19 @@ def create_app(serving: Serving | Callable[[], Serving]) -> FastAPI:
     app.add_middleware(BodyLimit, max_bytes=MAX_BODY_BYTES)  # counts what arrives, chunked too
     cors.install(app)
     observe.install(app)  # added last: it wraps everything, 413s included
-    routers = (health, metrics, tenants, items, events, users, chat, openai_compat, widget, docs)
+    routers = (
+        health,
+        metrics,
+        tenants,
+        items,
+        events,
+        users,
+        experiments,
+        chat,
+        openai_compat,
+        widget,
+        docs,
+    )
     for router in (r.router for r in routers):
         app.include_router(router, responses=ERROR_RESPONSES)
     return app

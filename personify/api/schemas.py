@@ -130,6 +130,10 @@ class RecommendationsPublic(BaseModel):
         description="Why the usual ranking was not used: `vector_store_unavailable` (the "
         "most popular items, from the event log) or null.",
     )
+    experiments: dict[str, str] = Field(
+        default_factory=dict,
+        description="The running experiments this response was served under: key -> variant.",
+    )
 
 
 class OnboardingRequest(BaseModel):
@@ -141,6 +145,10 @@ class OnboardingPublic(BaseModel):
     message: str
     items: list[PlanItem]
     provenance: Provenance
+    experiments: dict[str, str] = Field(
+        default_factory=dict,
+        description="The running experiments this response was served under: key -> variant.",
+    )
 
 
 class ChatRequest(BaseModel):
@@ -156,6 +164,10 @@ class ChatPublic(BaseModel):
     message: str
     cards: list[ItemCard]
     provenance: Provenance
+    experiments: dict[str, str] = Field(
+        default_factory=dict,
+        description="The running experiments this response was served under: key -> variant.",
+    )
 
 
 class Deleted(BaseModel):

@@ -15,7 +15,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from tqdm import tqdm
@@ -25,6 +25,9 @@ from personify.evals.dataset import Dataset, as_events
 from personify.evals.split import Split, split
 from personify.retrieval.embeddings import Embedder
 from personify.settings import load_settings
+
+if TYPE_CHECKING:
+    from personify.service import Personify
 
 SYSTEMS = ("personify", "popularity", "itemknn", "als", *sequence_baselines.SYSTEMS)
 SLICES = ("all", "cold", "warm")
@@ -127,10 +130,22 @@ def evaluate_recs(
     searches = _sequence_baselines(
         data, inner, users, depth, item_ids, popular, not dataset.synthetic_time, lists, timer
     )
-    with tempfile.TemporaryDirectory(dir=workdir) as folder:
-        lists["personify"], vectors, trained = _personify(
-            dataset, data, users, depth, seed, Path(folder), timer, progress, embedder
-        )
+    with trained_personify(
+        dataset,
+        data,
+        users,
+        seed=seed,
+        workdir=workdir,
+        timer=timer,
+        progress=progress,
+        embedder=embedder,
+    ) as personify:
+        with timer("personify_recommend"):
+            lists["personify"] = [
+                [c.item.id for c in personify.service.recommend(u, depth).items]
+                for u in _bar(users, progress, "recommend")
+            ]
+    vectors, trained = personify.vectors, personify.training
     with timer("metrics"):
         results, intervals = _score(data, users, lists, ks, vectors, item_ids, seed)
     return RecsReport(
@@ -190,49 +205,65 @@ def _sequence_baselines(
     return searches
 
 
-def _personify(
+@dataclass(frozen=True, kw_only=True)
+class TrainedPersonify:
+    """Personify trained on a split's training part, ready to recommend."""
+
+    service: Personify
+    vectors: dict[str, np.ndarray]  # item id -> embedding
+    training: dict[str, Any]  # what its `train` step reported
+
+
+@contextmanager
+def trained_personify(
     dataset: Dataset,
     data: Split,
     users: list[str],
-    depth: int,
+    *,
     seed: int,
-    folder: Path,
-    timer: Timer,
-    progress: bool,
-    embedder: Embedder | None,
-) -> tuple[list[list[str]], dict[str, np.ndarray], dict[str, Any]]:
+    workdir: Path | None = None,
+    timer: Timer | None = None,
+    progress: bool = False,
+    embedder: Embedder | None = None,
+) -> Iterator[TrainedPersonify]:
+    """Personify the way the API builds it, in a throwaway data dir: the catalog indexed,
+    the training events ingested, `users` created, `train` run. Every eval that scores
+    Personify's rankers (recs, experiments, interleave) goes through here."""
     from personify.parts import SharedParts
     from personify.service import Personify
 
-    settings = load_settings(data_dir=folder, chroma_url="", database_url="")
-    service = Personify(settings, SharedParts(settings, embedder=embedder))
-    try:
-        with timer("personify_index"):
-            items = dataset.items
-            for start in _bar(range(0, len(items), 500), progress, "embed items", 500, len(items)):
-                service.index_items(items[start : start + 500])
-            vectors = service.vectors.item_vectors(dataset.item_ids)
-        with timer("personify_ingest"):
-            events = as_events(data.train)
-            for start in _bar(
-                range(0, len(events), INGEST_BATCH), progress, "ingest", INGEST_BATCH, len(events)
-            ):
-                service.ingest(events[start : start + INGEST_BATCH])
-            known = set(service.store.events.users())
-            for user in users:
-                traits = dataset.traits.get(user, {})
-                if traits or user not in known:  # a new user is created the API's way
-                    service.put_traits(user, traits)
-        with timer("personify_train"):
-            trained = service.train(seed=seed)
-        with timer("personify_recommend"):
-            lists = [
-                [c.item.id for c in service.recommend(u, depth).items]
-                for u in _bar(users, progress, "recommend")
-            ]
-    finally:
-        service.close()
-    return lists, vectors, trained
+    timer = timer or Timer()
+    with tempfile.TemporaryDirectory(dir=workdir) as folder:
+        settings = load_settings(data_dir=Path(folder), chroma_url="", database_url="")
+        service = Personify(settings, SharedParts(settings, embedder=embedder))
+        try:
+            with timer("personify_index"):
+                items = dataset.items
+                for start in _bar(
+                    range(0, len(items), 500), progress, "embed items", 500, len(items)
+                ):
+                    service.index_items(items[start : start + 500])
+                vectors = service.vectors.item_vectors(dataset.item_ids)
+            with timer("personify_ingest"):
+                events = as_events(data.train)
+                for start in _bar(
+                    range(0, len(events), INGEST_BATCH),
+                    progress,
+                    "ingest",
+                    INGEST_BATCH,
+                    len(events),
+                ):
+                    service.ingest(events[start : start + INGEST_BATCH])
+                known = set(service.store.events.users())
+                for user in users:
+                    traits = dataset.traits.get(user, {})
+                    if traits or user not in known:  # a new user is created the API's way
+                        service.put_traits(user, traits)
+            with timer("personify_train"):
+                training = service.train(seed=seed)
+            yield TrainedPersonify(service=service, vectors=vectors, training=training)
+        finally:
+            service.close()
 
 
 def _score(

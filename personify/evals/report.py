@@ -106,7 +106,7 @@ img{{max-width:100%}}</style></head><body>
 """
 
 
-def _figure_png(figure: Any) -> str:
+def figure_png(figure: Any) -> str:
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png", dpi=100, bbox_inches="tight")
     return base64.b64encode(buffer.getvalue()).decode("ascii")
@@ -140,7 +140,7 @@ def _bars(report: RecsReport, metric: str, title: str) -> tuple[str, str]:
     axis.set_ylabel(metric)
     axis.set_title(title)
     axis.legend()
-    png = _figure_png(figure)
+    png = figure_png(figure)
     plt.close(figure)
     return title, png
 
@@ -164,6 +164,6 @@ def _slices(report: RecsReport, metric: str) -> tuple[str, str]:
     axis.set_ylabel(f"{metric} / popularity")
     axis.set_title(title)
     axis.legend()
-    png = _figure_png(figure)
+    png = figure_png(figure)
     plt.close(figure)
     return title, png

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from personify.domain import Candidate, Profile, ServingFallback
+from personify.domain import Candidate, Profile, RankerName, ServingFallback
 from personify.errors import VectorStoreUnavailable
 from personify.retrieval import explain
 from personify.retrieval.behaviour import BehaviourIndex
@@ -114,12 +114,22 @@ class Recommender:
         category: str | None = None,
         query_vector: np.ndarray | None = None,
         exclude: Sequence[str] = (),
+        ranker: RankerName = "personalized",
     ) -> Ranked:
         """Ranked candidates with reasons. Raises nothing for a user with no history. With
         the vector store down: the most popular items, `fallback` saying why. A user who
-        has used every item on offer gets those used longest ago (`seen_everything`)."""
+        has used every item on offer gets those used longest ago (`seen_everything`).
+
+        `ranker` (an experiment's variant may set it): "personalized", the whole learned
+        path; "popular", the event log's most used items; "content", nearness to the
+        profile vector alone (popular items for a user who has none)."""
         try:
-            ranked = Ranked(self._rank(profile, n, category, query_vector, exclude))
+            if ranker == "popular":
+                ranked = Ranked(self._popular(profile, n, category, exclude))
+            elif ranker == "content":
+                ranked = Ranked(self._content(profile, n, category, query_vector, exclude))
+            else:
+                ranked = Ranked(self._rank(profile, n, category, query_vector, exclude))
         except VectorStoreUnavailable:
             ranked = Ranked(self._popular(profile, n, category, exclude))
             ranked.fallback = "vector_store_unavailable"
@@ -160,6 +170,41 @@ class Recommender:
             Candidate(item=items[i], score=0.0, sources=("catalog",), reasons=(CATALOG_REASON,))
             for i in fill
             if i in items
+        ]
+
+    def _content(
+        self,
+        profile: Profile,
+        n: int,
+        category: str | None,
+        query_vector: np.ndarray | None,
+        exclude: Sequence[str],
+    ) -> list[Candidate]:
+        """The offered items nearest the profile (and query) vector, nothing else."""
+        view = self._view(profile, query_vector, exclude)
+        if view.vector is None:
+            return self._popular(profile, n, category, exclude)
+        where = {"category": category} if category else None
+        reason = _vector_reason(view, query_vector)
+        depth = max(POOL, n) + len(view.seen)
+        while True:
+            hits = self._vectors.similar_items(view.vector, depth, where)
+            fresh = [h for h in hits if h.id not in view.seen]
+            brief = self._store.catalog.brief(h.id for h in fresh)
+            ids = set(_offered((h.id for h in fresh), brief, category))
+            chosen = [h for h in fresh if h.id in ids][:n]
+            if len(chosen) >= n or len(hits) < depth:
+                break
+            depth *= 4
+        items = self._store.catalog.get_many(h.id for h in chosen)
+        return [
+            Candidate(
+                item=items[h.id],
+                score=round(h.similarity, 4),
+                sources=("vector",),
+                reasons=(reason,),
+            )
+            for h in chosen
         ]
 
     def _rank(

@@ -178,3 +178,51 @@ tenants = Table(
     Column("rate_limit_per_minute", Integer),
     Column("created_at", Float, nullable=False),
 )
+
+
+# Experiments (personify/experiments): definitions, and who was served which variant.
+experiments = Table(
+    "experiments",
+    metadata,
+    Column("key", String(64), primary_key=True),
+    Column("spec", JSON, nullable=False),  # the ExperimentSpec as posted
+    Column("status", String(16), nullable=False),  # "running" | "stopped"
+    Column("created_at", Float, nullable=False),
+    Column("stopped_at", Float),
+)
+
+metric_definitions = Table(
+    "metric_definitions",
+    metadata,
+    Column("name", String(64), primary_key=True),
+    Column("spec", JSON, nullable=False),  # the MetricSpec as posted
+    Column("created_at", Float, nullable=False),
+)
+
+# The first response of the experiment's surface served to the user: outcomes count
+# from then on. Assignment is a hash, so one variant per user and experiment.
+exposures = Table(
+    "exposures",
+    metadata,
+    Column("experiment", String(64), primary_key=True),
+    Column("user_id", String(128), primary_key=True),
+    Column("variant", String(64), nullable=False),
+    Column("first_at", Float, nullable=False),
+    Index("ix_exposures_user", "user_id"),
+)
+
+# Every response served in an experiment: the denominators (clicks per response) and the
+# guardrails (fallbacks, latency).
+served = Table(
+    "served",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("experiment", String(64), nullable=False),
+    Column("variant", String(64), nullable=False),
+    Column("user_id", String(128), nullable=False),
+    Column("at", Float, nullable=False),
+    Column("latency_ms", Float, nullable=False),
+    Column("fallback", Boolean, nullable=False),
+    Index("ix_served_experiment", "experiment", "user_id"),
+    Index("ix_served_user", "user_id"),
+)

@@ -73,3 +73,51 @@ def test_serve_refuses_a_public_address_without_an_admin_key(
     assert "PERSONIFY_ADMIN_KEY" in error and "127.0.0.1" in error
     assert main(["serve", "--workers", "2", "--port", "1"]) == 2  # embedded Chroma: one process
     assert "PERSONIFY_CHROMA_URL" in capsys.readouterr().err
+
+
+def test_experiment_report_writes_json_and_html(
+    data_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from datetime import timedelta
+
+    from personify.domain import Event, utcnow
+    from personify.experiments.definitions import ExperimentSpec
+    from personify.service import Personify
+
+    service = Personify(get_settings())
+    spec = {
+        "key": "copy-test",
+        "surface": "onboarding",
+        "variants": [{"name": "control", "weight": 1}, {"name": "short", "weight": 1}],
+        "metrics": {"primary": "conversion", "guardrails": ["fallback_rate"]},
+        "min_users_per_variant": 2,
+    }
+    service.experiments.create(ExperimentSpec.model_validate(spec))
+    users = [f"u{n}" for n in range(30)]
+    for user in users:
+        service.experiments.served(service.experiments.assign(user, "onboarding"))
+    service.experiments.store.flush()
+    later = utcnow() + timedelta(seconds=1)
+    bought = [
+        Event(event_id=f"p{n}", user_id=u, type="purchase", timestamp=later)
+        for n, u in enumerate(users[::3])
+    ]
+    service.store.events.append(bought)
+    service.close()
+    out = tmp_path / "report"
+    assert main(["experiment", "report", "copy-test", "--out", str(out)]) == 0
+    printed = json.loads(capsys.readouterr().out)
+    assert Path(printed["report"]) == out / "report.html"
+    saved = json.loads((out / "report.json").read_text())
+    results = saved["results"]
+    assert sum(v["users"] for v in results["variants"].values()) == len(users)
+    means = results["metrics"]["conversion"]["variants"]
+    converted = sum(m["mean"] * results["variants"][v]["users"] for v, m in means.items())
+    assert converted == pytest.approx(len(bought))
+    assert saved["over_time"][-1]["users"] == {
+        name: v["users"] for name, v in results["variants"].items()
+    }
+    page = (out / "report.html").read_text()
+    assert page.count("data:image/png;base64,") == 3  # lift, users, the primary over time
+    assert main(["experiment", "report", "no-such", "--out", str(out)]) == 1
+    assert "Unknown experiment" in capsys.readouterr().err

@@ -113,6 +113,7 @@ def create_chat_completion(
             ],
             "usage": {"prompt_tokens": 0, "completion_tokens": 0, "total_tokens": 0},
             "personify": _extra(turn),
+            "experiments": turn.experiments,
         }
     first = next(events)  # errors before streaming still get their status code
 
@@ -137,7 +138,9 @@ def create_chat_completion(
                     case Replace(message=message):  # a stream can't be taken back: say so
                         yield chunk({}, personify={"replace": message})
                     case Done(turn=turn):
-                        yield chunk({}, "stop", personify=_extra(turn))
+                        yield chunk(
+                            {}, "stop", personify=_extra(turn), experiments=turn.experiments
+                        )
         except PersonifyError as exc:
             yield f"data: {json.dumps({'error': {'code': exc.code, 'message': exc.message}})}\n\n"
         yield "data: [DONE]\n\n"

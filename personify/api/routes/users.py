@@ -54,6 +54,7 @@ def read_recommendations(
         personalized=ranked.personalized,
         fallback=ranked.fallback,
         cold_start=ranked.cold_start,
+        experiments=ranked.experiments,
         items=[
             RecommendationPublic(
                 item_id=c.item.id,
@@ -80,7 +81,15 @@ def create_onboarding(
         message=plan.message,
         items=plan.items,
         provenance=plan.provenance,
+        experiments=plan.experiments,
     )
+
+
+@router.get("/{user_id}/experiments")
+def read_user_experiments(user_id: UserId, service: PersonifyDep) -> dict[str, dict[str, str]]:
+    """The user's variant in every running experiment (a lookup: records no exposure)."""
+    service.profile(user_id)  # an unknown user is a 404
+    return {"experiments": service.experiments.of_user(user_id)}
 
 
 @router.get("/{user_id}/consent", response_model=Consent)

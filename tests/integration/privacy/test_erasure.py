@@ -10,6 +10,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import MetaData, select
 
 from personify.agent.testing import ScriptedChatModel
+from personify.experiments.definitions import ExperimentSpec
 from personify.service import Personify
 
 USER = "zq7-erasable-user"
@@ -102,6 +103,13 @@ def test_every_place_a_users_data_lives_is_emptied(
     """Read from the one registry erasure uses (privacy/erasure.py): a store added there
     later is checked here too, with nothing to change in this test."""
     scripted.default = "Try [[feat-dashboards]] for that."
+    experiment = {
+        "key": "erasure-check",
+        "surface": "all",
+        "variants": [{"name": "a", "weight": 1}, {"name": "b", "weight": 1}],
+        "metrics": {"primary": "conversion"},
+    }
+    demo.experiments.create(ExperimentSpec.model_validate(experiment))  # exposures, too
     demo.put_traits(USER, {"role": "Analyst", "name": "Ana Lund"})
     demo.add_events([{"event_id": "x-1", "user_id": USER, "type": "use", "item_id": "feat-alerts"}])
     demo.set_consent(USER, {"analytics": False})
