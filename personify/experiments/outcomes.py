@@ -2,7 +2,7 @@
 
 An outcome event counts for the variant the user was served when it happened at or after
 their first exposure and within the metric's window (`window_days` from that exposure).
-The sums are done in SQL, one grouped query per metric (a join of the events on the
+The sums are done in SQL, one grouped query for every metric at once (a join of the events on the
 user's exposure), so a million events never cross into Python one by one. CUPED's
 covariate is the same metric over the 14 days before the first exposure."""
 
@@ -10,9 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
-from sqlalchemy import Column, Engine, and_, func, select, true
+from sqlalchemy import Column, Engine, and_, case, func, select, true
 from sqlalchemy.sql.elements import ColumnElement
 
 from personify.experiments.analysis import Outcomes, VariantData
@@ -47,14 +48,37 @@ def exposed(engine: Engine, experiment: Experiment, until: float = INF) -> Expos
         exposures.c.experiment == experiment.key, _before(exposures.c.first_at, until)
     )
     with engine.connect() as conn:
-        rows = [r for r in conn.execute(query) if r.variant in names]
-    users = [r.user_id for r in rows]
+        rows = [r for r in conn.execute(query).all() if r[1] in names]
+    users = [r[0] for r in rows]
     return Exposed(
         users=users,
-        variants=np.array([names[r.variant] for r in rows], dtype=np.int64),
-        first_at=np.array([r.first_at for r in rows], dtype=np.float64),
+        variants=np.fromiter((names[r[1]] for r in rows), dtype=np.int64, count=len(rows)),
+        first_at=np.fromiter((r[2] for r in rows), dtype=np.float64, count=len(rows)),
         index={u: n for n, u in enumerate(users)},
     )
+
+
+@dataclass(frozen=True, kw_only=True)
+class Tally:
+    """Per exposed user and event type, from one pass over the log: how many events, and
+    the sum of their values, after the first exposure within each window (in days), and
+    in the CUPED days before it."""
+
+    after: dict[tuple[str, float], np.ndarray]
+    after_value: dict[tuple[str, float], np.ndarray]
+    before: dict[str, np.ndarray]
+    before_value: dict[str, np.ndarray]
+
+    def total(self, types: list[str], window: float, kind: str, *, after: bool) -> np.ndarray:
+        """A metric's per-user figure: a count of `types`, or the sum of their values."""
+        parts = [
+            (self.after_value if kind == "sum" else self.after).get((t, window))
+            if after
+            else (self.before_value if kind == "sum" else self.before).get(t)
+            for t in types
+        ]
+        found = [p for p in parts if p is not None]
+        return np.sum(found, axis=0) if found else np.zeros(0)
 
 
 def gather(
@@ -68,6 +92,13 @@ def gather(
     key = experiment.key
     who = exposed(engine, experiment, until)
     count, fallbacks, latency, latency_variant = _served(engine, key, who, until)
+    from_log = [
+        metrics[n]
+        for n in experiment.metrics.all()
+        if n not in QUANTILES and n not in SERVED_METRICS
+    ]
+    tally = _tally(engine, key, who, from_log, experiment.cuped, until)
+    zeros = np.zeros(len(who.users))
     per_user: dict[str, Outcomes] = {}
     for name in experiment.metrics.all():
         metric = metrics[name]
@@ -76,19 +107,19 @@ def gather(
         if name in SERVED_METRICS:
             per_user[name] = Outcomes(values=fallbacks, denominators=count)
             continue
-        values = _per_user(engine, key, who, metric, metric.events, True, until)
+        window = metric.window_days
+        values = _or(tally.total(metric.events, window, metric.kind, after=True), zeros)
         denominators = None
         if metric.kind == "ratio":
             wanted = metric.denominator_events or []
-            denominators = count.copy() if EXPOSURE in wanted else np.zeros(len(who.users))
+            denominators = count.copy() if EXPOSURE in wanted else zeros.copy()
             others = [e for e in wanted if e != EXPOSURE]
-            if others:
-                denominators += _per_user(engine, key, who, metric, others, True, until)
+            denominators += _or(tally.total(others, window, "count", after=True), zeros)
         elif metric.kind == "conversion":
             values = (values > 0).astype(np.float64)
         before = None
         if experiment.cuped:
-            before = _per_user(engine, key, who, metric, metric.events, False, until)
+            before = _or(tally.total(metric.events, window, metric.kind, after=False), zeros)
             if metric.kind == "conversion":
                 before = (before > 0).astype(np.float64)
         per_user[name] = Outcomes(values=values, denominators=denominators, before=before)
@@ -112,27 +143,26 @@ def gather(
     return data, who
 
 
+def _or(found: np.ndarray, zeros: np.ndarray) -> np.ndarray:
+    return found if len(found) else zeros.copy()
+
+
 def _served(
     engine: Engine, key: str, who: Exposed, until: float
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Responses and fallbacks per exposed user; every response's latency and variant."""
-    count = np.zeros(len(who.users))
-    fallbacks = np.zeros(len(who.users))
     query = select(served.c.user_id, served.c.latency_ms, served.c.fallback).where(
         served.c.experiment == key, _before(served.c.at, until)
     )
-    latencies: list[float] = []
-    variants: list[int] = []
     with engine.connect() as conn:
-        for user_id, latency_ms, fallback in conn.execute(query):
-            at = who.index.get(user_id)
-            if at is None:
-                continue
-            count[at] += 1
-            fallbacks[at] += bool(fallback)
-            latencies.append(latency_ms)
-            variants.append(int(who.variants[at]))
-    return count, fallbacks, np.array(latencies), np.array(variants, dtype=np.int64)
+        rows = [r for r in conn.execute(query).all() if r[0] in who.index]
+    at = np.fromiter((who.index[r[0]] for r in rows), dtype=np.int64, count=len(rows))
+    latency = np.fromiter((r[1] for r in rows), dtype=np.float64, count=len(rows))
+    fallback = np.fromiter((bool(r[2]) for r in rows), dtype=np.float64, count=len(rows))
+    size = len(who.users)
+    count = np.bincount(at, minlength=size).astype(np.float64)
+    fallbacks = np.bincount(at, weights=fallback, minlength=size)
+    return count, fallbacks, latency, who.variants[at]
 
 
 def _value() -> ColumnElement[float]:
@@ -140,46 +170,73 @@ def _value() -> ColumnElement[float]:
     return func.coalesce(*keys, 0.0)
 
 
-def _per_user(
+def _tally(
     engine: Engine,
     key: str,
     who: Exposed,
-    metric: MetricSpec,
-    types: list[str],
-    after: bool,
+    metrics: list[MetricSpec],
+    cuped: bool,
     until: float,
-) -> np.ndarray:
-    """Per exposed user: how many of `types` (or the sum of their value, for a `sum`
-    metric) in the window after the first exposure, or in the CUPED days before it."""
-    if after:
-        window = and_(
-            events.c.ts >= exposures.c.first_at,
-            events.c.ts < exposures.c.first_at + metric.window_days * DAY,
-        )
-    else:
-        window = and_(
-            events.c.ts >= exposures.c.first_at - CUPED_DAYS * DAY,
-            events.c.ts < exposures.c.first_at,
-        )
-    measure = func.sum(_value()) if metric.kind == "sum" else func.count()
+) -> Tally:
+    """One grouped query over the events of the exposed users, whatever the number of
+    metrics: a row per user, with a count and a value sum per event type and window.
+    (Grouped by user alone, rows arrive in the exposures' key order: no sort.)"""
+    empty = Tally(after={}, after_value={}, before={}, before_value={})
+    types = sorted(
+        {t for m in metrics for t in [*m.events, *(m.denominator_events or [])]} - {EXPOSURE}
+    )
+    if not types or not who.users:
+        return empty
+    valued = {t for m in metrics if m.kind == "sum" for t in m.events}
+    windows = sorted({m.window_days for m in metrics})
+    first, ts, kind = exposures.c.first_at, events.c.ts, events.c.type
+    spans = [and_(ts >= first, ts < first + w * DAY) for w in windows]
+    if cuped:
+        spans.append(ts < first)
+    columns: list[ColumnElement[Any]] = []
+    for t in types:
+        for span in spans:
+            columns.append(func.sum(case((and_(kind == t, span), 1), else_=0)))
+            if t in valued:
+                columns.append(func.sum(case((and_(kind == t, span), _value()), else_=0.0)))
+    earliest = first - CUPED_DAYS * DAY if cuped else first
     query = (
-        select(exposures.c.user_id, measure)
+        select(exposures.c.user_id, *columns)
         .select_from(
             events.join(
                 exposures,
                 and_(exposures.c.user_id == events.c.user_id, exposures.c.experiment == key),
             )
         )
-        .where(events.c.type.in_(types), window, _before(events.c.ts, until))
+        .where(
+            kind.in_(types),
+            ts >= earliest,
+            ts < first + windows[-1] * DAY,
+            _before(ts, until),
+        )
         .group_by(exposures.c.user_id)
     )
-    out = np.zeros(len(who.users))
     with engine.connect() as conn:
-        for user_id, value in conn.execute(query):
-            at = who.index.get(user_id)
-            if at is not None:
-                out[at] = float(value or 0.0)
-    return out
+        rows = conn.execute(query).all()
+    rows = [r for r in rows if r[0] in who.index]
+    at = np.fromiter((who.index[r[0]] for r in rows), dtype=np.int64, count=len(rows))
+    table = np.zeros((len(who.users), len(columns)))
+    if rows:
+        table[at] = np.array([r[1:] for r in rows], dtype=np.float64)
+    tally = Tally(after={}, after_value={}, before={}, before_value={})
+    column = 0
+    for t in types:
+        for n, _ in enumerate(spans):
+            counts = table[:, column]
+            values = table[:, column + 1] if t in valued else np.zeros(len(who.users))
+            column += 2 if t in valued else 1
+            if n < len(windows):
+                tally.after[(t, windows[n])] = counts
+                tally.after_value[(t, windows[n])] = values
+            else:
+                tally.before[t] = counts
+                tally.before_value[t] = values
+    return tally
 
 
 def _before(column: Column[float], until: float) -> ColumnElement[bool]:

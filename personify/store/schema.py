@@ -53,7 +53,9 @@ events = Table(
     # In its user's profile yet? Set in the transaction that saves the profile.
     Column("folded", Boolean, nullable=False, server_default=true()),
     UniqueConstraint("event_id", name="uq_events_event_id"),
-    Index("ix_events_user_ts", "user_id", "ts"),
+    # type too: an experiment's outcomes count events by user, time and type from the
+    # index alone (without it, reading every row of a million-event log took 3 s)
+    Index("ix_events_user_ts_type", "user_id", "ts", "type"),
     Index("ix_events_user_folded", "user_id", "folded"),
 )
 
