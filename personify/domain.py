@@ -278,6 +278,9 @@ class Provenance(Frozen):
     fallback: FallbackReason | None = None
     candidates: list[str]
     redacted: dict[str, int]
+    # what the model call used, as the model counted it (0 where no model ran)
+    tokens_in: int = 0
+    tokens_out: int = 0
 
 
 class OnboardingPlan(Frozen):

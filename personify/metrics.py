@@ -13,7 +13,7 @@ from langchain_core.messages import BaseMessage
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client.core import CounterMetricFamily
 
-from personify.agent.models import ChatModel, ModelReply
+from personify.agent.models import ChatModel, ModelReply, Usage
 from personify.privacy.redactor import PiiSpan, Redactor, replace_spans
 from personify.privacy.vault import Vault
 
@@ -127,12 +127,16 @@ class MeteredChatModel:
         return reply
 
     def stream(
-        self, messages: list[BaseMessage], *, json_schema: dict[str, Any] | None = None
+        self,
+        messages: list[BaseMessage],
+        *,
+        json_schema: dict[str, Any] | None = None,
+        usage: Usage | None = None,
     ) -> Iterator[str]:
         started = time.perf_counter()
         outcome = "error"
         try:
-            yield from self.inner.stream(messages, json_schema=json_schema)
+            yield from self.inner.stream(messages, json_schema=json_schema, usage=usage)
             outcome = "ok"
         finally:
             self._record(outcome, started)

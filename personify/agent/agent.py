@@ -26,7 +26,7 @@ from personify.agent.guards import (
     parse_onboarding,
 )
 from personify.agent.learning import extract_signals
-from personify.agent.models import ChatModel
+from personify.agent.models import ChatModel, Usage
 from personify.agent.output_guard import OutputGuard
 from personify.agent.prompting import ONBOARDING_PICKS, Prompt, chat_prompt, onboarding_prompt
 from personify.agent.reasons import Explainer, Reason, Signals, lead_with, recent_items
@@ -127,9 +127,10 @@ class PersonalizationAgent:
         self._audit(user_id, prompt, vault)
         picks = prompt.shown[: prompt.picks]
         name = vault.restore(context.name_placeholder) if context.name_placeholder else None
+        usage = Usage()
         grounded = ground_or_fall_back(
             self._model.name,
-            lambda: self._model_plan(prompt, vault, context, profile),
+            lambda: self._model_plan(prompt, vault, context, profile, usage),
             lambda: fallback.onboarding_plan(
                 picks,
                 name,
@@ -145,13 +146,14 @@ class PersonalizationAgent:
             personalized=profile.personalized and candidates.fallback is None,
             message=grounded.value.message,
             items=grounded.value.items,
-            provenance=_provenance(grounded, prompt.template, prompt.shown, vault),
+            provenance=_provenance(grounded, prompt.template, prompt.shown, vault, usage),
         )
 
     def _model_plan(
-        self, prompt: Prompt, vault: Vault, context: UserContext, profile: Profile
+        self, prompt: Prompt, vault: Vault, context: UserContext, profile: Profile, usage: Usage
     ) -> PlanDraft:
         reply = self._model.complete(prompt.messages, json_schema=prompt.schema)
+        usage.tokens_in, usage.tokens_out = reply.tokens_in, reply.tokens_out
         message, choices = parse_onboarding(reply.text, prompt.shown, vault)
         guard = self._output_guard(prompt)
         guard.check_privacy(message)
@@ -235,7 +237,7 @@ class PersonalizationAgent:
                 _card(by_id[i], fallback.first_reason(by_id[i]))
                 for i in grounded.value.item_ids[: treatment.n_items]
             ],
-            provenance=_provenance(grounded, prompt.template, prompt.shown, vault),
+            provenance=_provenance(grounded, prompt.template, prompt.shown, vault, stream.usage),
         )
         yield Done(turn=turn)
 
@@ -413,7 +415,11 @@ def _card(candidate: Candidate, reason: str) -> ItemCard:
 
 
 def _provenance(
-    grounded: Grounded[object], template: str, shown: list[Candidate], vault: Vault
+    grounded: Grounded[object],
+    template: str,
+    shown: list[Candidate],
+    vault: Vault,
+    usage: Usage,
 ) -> Provenance:
     return Provenance(
         model=grounded.model,
@@ -421,4 +427,6 @@ def _provenance(
         fallback=grounded.fallback,
         candidates=[c.item.id for c in shown],
         redacted=dict(vault.found),
+        tokens_in=usage.tokens_in,
+        tokens_out=usage.tokens_out,
     )

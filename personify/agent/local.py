@@ -10,7 +10,7 @@ from typing import Any
 
 from langchain_core.messages import BaseMessage
 
-from personify.agent.models import ModelReply
+from personify.agent.models import ModelReply, Usage
 from personify.errors import ProviderError, ProviderTimeout
 
 CACHE_BYTES = 128 * 1024 * 1024
@@ -50,7 +50,10 @@ class LocalLlamaModel:
         return self._llama
 
     def _generate(
-        self, messages: list[BaseMessage], json_schema: dict[str, Any] | None
+        self,
+        messages: list[BaseMessage],
+        json_schema: dict[str, Any] | None,
+        usage: Usage | None = None,
     ) -> Iterator[str]:
         """Stream tokens, stopping at the deadline (llama.cpp has no timeout of its own)."""
         kwargs: dict[str, Any] = {}
@@ -70,12 +73,17 @@ class LocalLlamaModel:
                 stream=True,
                 **kwargs,
             )
+            made = 0
             for chunk in chunks:
                 piece = chunk["choices"][0]["delta"].get("content")
                 if piece:
+                    made += 1  # llama.cpp streams one token a chunk
                     yield piece
                 if time.monotonic() > deadline:
                     raise ProviderTimeout("The local model ran past its time limit.")
+            if usage is not None:  # the context now holds the prompt and the reply
+                usage.tokens_out = made
+                usage.tokens_in = max(0, self._model().n_tokens - made)
         except (RuntimeError, ValueError) as exc:
             raise ProviderError(f"The local model failed: {exc}") from exc
         finally:
@@ -84,10 +92,20 @@ class LocalLlamaModel:
     def complete(
         self, messages: list[BaseMessage], *, json_schema: dict[str, Any] | None = None
     ) -> ModelReply:
-        pieces = list(self._generate(messages, json_schema))
-        return ModelReply(text="".join(pieces), model=self.name, tokens_out=len(pieces))
+        usage = Usage()
+        pieces = list(self._generate(messages, json_schema, usage))
+        return ModelReply(
+            text="".join(pieces),
+            model=self.name,
+            tokens_in=usage.tokens_in,
+            tokens_out=usage.tokens_out,
+        )
 
     def stream(
-        self, messages: list[BaseMessage], *, json_schema: dict[str, Any] | None = None
+        self,
+        messages: list[BaseMessage],
+        *,
+        json_schema: dict[str, Any] | None = None,
+        usage: Usage | None = None,
     ) -> Iterator[str]:
-        return self._generate(messages, json_schema)
+        return self._generate(messages, json_schema, usage)

@@ -17,6 +17,15 @@ class ModelReply:
     tokens_out: int = 0
 
 
+@dataclass(kw_only=True)
+class Usage:
+    """Tokens a streamed call used, as the model counted them: filled in when the stream
+    ends (a stream has no reply object to carry them)."""
+
+    tokens_in: int = 0
+    tokens_out: int = 0
+
+
 class ChatModel(Protocol):
     """One call in, one reply out. `json_schema` asks for structured output where the
     backend can constrain it; callers validate the reply either way."""
@@ -28,5 +37,9 @@ class ChatModel(Protocol):
     ) -> ModelReply: ...
 
     def stream(
-        self, messages: list[BaseMessage], *, json_schema: dict[str, Any] | None = None
+        self,
+        messages: list[BaseMessage],
+        *,
+        json_schema: dict[str, Any] | None = None,
+        usage: Usage | None = None,
     ) -> Iterator[str]: ...

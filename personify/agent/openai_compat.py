@@ -11,7 +11,7 @@ import openai
 from langchain_core.messages import BaseMessage
 from langchain_openai import ChatOpenAI
 
-from personify.agent.models import ModelReply
+from personify.agent.models import ModelReply, Usage
 from personify.errors import ProviderError, ProviderTimeout
 from personify.settings import Settings
 
@@ -95,16 +95,24 @@ class OpenAICompatibleModel:
         )
 
     def stream(
-        self, messages: list[BaseMessage], *, json_schema: dict[str, Any] | None = None
+        self,
+        messages: list[BaseMessage],
+        *,
+        json_schema: dict[str, Any] | None = None,
+        usage: Usage | None = None,
     ) -> Iterator[str]:
         kwargs = self._format(json_schema)
         # httpx's timeout bounds each wait between chunks; a server that trickles its
         # answer is stopped by this deadline on the whole stream.
         deadline = time.monotonic() + self._timeout_s
         with _provider_errors(structured=bool(kwargs)):
-            for chunk in self._client.stream(messages, **kwargs):
+            for chunk in self._client.stream(messages, stream_usage=True, **kwargs):
                 if chunk.content:
                     yield str(chunk.content)
+                counted = chunk.usage_metadata  # on the last chunk, when the server sends it
+                if usage is not None and counted:
+                    usage.tokens_in = int(counted.get("input_tokens", 0))
+                    usage.tokens_out = int(counted.get("output_tokens", 0))
                 if time.monotonic() > deadline:
                     raise ProviderTimeout("The model server streamed past its time limit.")
 

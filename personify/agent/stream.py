@@ -20,7 +20,7 @@ from personify.agent.faithfulness import (
 )
 from personify.agent.grounding import ChatAnswer
 from personify.agent.guards import GuardFailure, check_sentence, check_text, parse_chat
-from personify.agent.models import ChatModel
+from personify.agent.models import ChatModel, Usage
 from personify.agent.output_guard import OutputGuard
 from personify.agent.partial_json import looks_like_json, partial_message
 from personify.agent.prompting import Prompt
@@ -44,13 +44,17 @@ class AnswerStream:
         self._sent = ""  # what the user has been shown so far
         self._error: ProviderError | GuardFailure | None = None
         self.cut: list[Unsupported] = []  # why each sentence of the answer was cut
+        self.usage = Usage()  # the model's token counts, once the stream has ended
 
     def generate(self, model: ChatModel) -> Iterator[TokenDelta]:
         """Stream the model's answer, sentence by sentence. A model failure or a guard
         rejection ends the stream quietly; `answer` raises it again, where the fallback
         is decided."""
         try:
-            for piece in model.stream(self._prompt.messages, json_schema=self._prompt.schema):
+            pieces = model.stream(
+                self._prompt.messages, json_schema=self._prompt.schema, usage=self.usage
+            )
+            for piece in pieces:
                 self._raw += piece
                 yield from self._release(self._message())
         except (ProviderError, GuardFailure) as exc:

@@ -12,7 +12,7 @@ from typing import Any
 
 from langchain_core.messages import BaseMessage
 
-from personify.agent.models import ChatModel, ModelReply
+from personify.agent.models import ChatModel, ModelReply, Usage
 
 __test__ = False  # test doubles, not tests: pytest must not collect them
 
@@ -75,15 +75,28 @@ class ScriptedChatModel:
         self, messages: list[BaseMessage], *, json_schema: dict[str, Any] | None = None
     ) -> ModelReply:
         self.schemas.append(json_schema)
-        return ModelReply(text=self._next(messages), model=self.name)
+        text = self._next(messages)
+        return ModelReply(
+            text=text,
+            model=self.name,
+            tokens_in=sum(len(str(m.content).split()) for m in messages),
+            tokens_out=len(text.split()),
+        )
 
     def stream(
-        self, messages: list[BaseMessage], *, json_schema: dict[str, Any] | None = None
+        self,
+        messages: list[BaseMessage],
+        *,
+        json_schema: dict[str, Any] | None = None,
+        usage: Usage | None = None,
     ) -> Iterator[str]:
         self.schemas.append(json_schema)
         text = self._next(messages)
         for start in range(0, len(text), 7):
             yield text[start : start + 7]
+        if usage is not None:  # a scripted reply's "tokens": its words, and the prompt's
+            usage.tokens_in = sum(len(str(m.content).split()) for m in messages)
+            usage.tokens_out = len(text.split())
 
 
 @dataclass
@@ -109,12 +122,16 @@ class RecordingChatModel:
         return reply
 
     def stream(
-        self, messages: list[BaseMessage], *, json_schema: dict[str, Any] | None = None
+        self,
+        messages: list[BaseMessage],
+        *,
+        json_schema: dict[str, Any] | None = None,
+        usage: Usage | None = None,
     ) -> Iterator[str]:
         self.history.append(list(messages))
         chunks: list[str] = []
         try:
-            for chunk in self.inner.stream(messages, json_schema=json_schema):
+            for chunk in self.inner.stream(messages, json_schema=json_schema, usage=usage):
                 chunks.append(chunk)
                 yield chunk
         finally:

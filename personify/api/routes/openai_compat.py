@@ -82,6 +82,16 @@ def _extra(turn: ChatTurn) -> dict[str, Any]:
     return turn.model_dump(mode="json", include={"cards", "provenance"})
 
 
+def _usage(turn: ChatTurn) -> dict[str, int]:
+    """The model's own token counts (0 where the answer came from the fallback alone)."""
+    used = turn.provenance
+    return {
+        "prompt_tokens": used.tokens_in,
+        "completion_tokens": used.tokens_out,
+        "total_tokens": used.tokens_in + used.tokens_out,
+    }
+
+
 @router.get("/models")
 def list_models() -> dict[str, Any]:
     return {
@@ -111,7 +121,7 @@ def create_chat_completion(
                     "finish_reason": "stop",
                 }
             ],
-            "usage": {"prompt_tokens": 0, "completion_tokens": 0, "total_tokens": 0},
+            "usage": _usage(turn),
             "personify": _extra(turn),
             "experiments": turn.experiments,
         }
@@ -139,7 +149,11 @@ def create_chat_completion(
                         yield chunk({}, personify={"replace": message})
                     case Done(turn=turn):
                         yield chunk(
-                            {}, "stop", personify=_extra(turn), experiments=turn.experiments
+                            {},
+                            "stop",
+                            personify=_extra(turn),
+                            experiments=turn.experiments,
+                            usage=_usage(turn),
                         )
         except PersonifyError as exc:
             yield f"data: {json.dumps({'error': {'code': exc.code, 'message': exc.message}})}\n\n"

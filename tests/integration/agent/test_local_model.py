@@ -84,6 +84,9 @@ def test_chat_with_the_local_model_streams_what_it_answers(
     assert shown == done.turn.message
     assert done.turn.cards
     assert {c.item_id for c in done.turn.cards} <= set(done.turn.provenance.candidates)
+    # llama.cpp's own count: the prompt, with its template, is far longer than the reply
+    used = done.turn.provenance
+    assert used.tokens_in > 100 and 0 < used.tokens_out <= 200
 
 
 def test_a_request_waiting_for_the_busy_model_times_out() -> None:
@@ -92,7 +95,8 @@ def test_a_request_waiting_for_the_busy_model_times_out() -> None:
     settings = load_settings()
     model = LocalLlamaModel(settings.model_file(), threads=2, max_tokens=16, timeout_s=10.0)
     messages = [HumanMessage("Say hello.")]
-    model.complete(messages)  # loaded, and the prompt cached: the first token comes quickly
+    reply = model.complete(messages)  # loaded, and the prompt cached: the first token is quick
+    assert 0 < reply.tokens_out <= 16 and reply.tokens_in >= len("Say hello.".split())
     busy = model.stream(messages)
     next(busy)  # a generation under way holds the model
     try:

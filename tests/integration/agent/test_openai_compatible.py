@@ -89,6 +89,11 @@ def chat_server(mode: str, received: list[dict[str, Any]]) -> FastAPI:
                     "choices": [{"index": 0, "delta": delta, "finish_reason": None}],
                 }
                 yield f"data: {json.dumps(chunk)}\n\n"
+            if (body.get("stream_options") or {}).get("include_usage"):
+                counted = {"prompt_tokens": 31, "completion_tokens": 7, "total_tokens": 38}
+                last = {"id": "c1", "object": "chat.completion.chunk", "created": created}
+                last |= {"model": body["model"], "choices": [], "usage": counted}
+                yield f"data: {json.dumps(last)}\n\n"
             yield "data: [DONE]\n\n"
 
         return StreamingResponse(chunks(), media_type="text/event-stream")
@@ -136,6 +141,9 @@ def test_openai_compatible_servers(
     else:
         assert plan.provenance.fallback == "invalid_output"
     assert turn.provenance.fallback is None or mode == "json"
+    # the server's own counts: 10 and 10 for the reply, 31 and 7 at the end of a stream
+    assert (plan.provenance.tokens_in, plan.provenance.tokens_out) == (10, 10)
+    assert (turn.provenance.tokens_in, turn.provenance.tokens_out) == (31, 7)
     assert {c.item_id for c in turn.cards} <= set(turn.provenance.candidates)
     if mode != "json":
         assert [c.item_id for c in turn.cards] == ["int-zendesk"]  # named by title in plain text

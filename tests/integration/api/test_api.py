@@ -155,7 +155,10 @@ def test_onboarding(client: TestClient, scripted: ScriptedChatModel) -> None:
     scripted.enqueue("not json at all", "not json at all")  # both onboardings fall back
     body = client.post("/v1/users/dana/onboarding", json={"goal": "watch late loads"}).json()
     assert {"message", "items", "provenance"} <= set(body) and body["personalized"] is True
-    assert set(body["provenance"]) == {"model", "template", "fallback", "candidates", "redacted"}
+    assert set(body["provenance"]) == {
+        *("model", "template", "fallback", "candidates", "redacted", "tokens_in", "tokens_out")
+    }
+    assert body["provenance"]["tokens_in"] > 0  # the model was called, then its answer refused
     assert body["provenance"]["fallback"] == "invalid_output"
     assert body["items"] and {i["item_id"] for i in body["items"]} <= set(
         body["provenance"]["candidates"]

@@ -32,7 +32,8 @@ def test_models_are_listed(client: openai.OpenAI) -> None:
 def test_a_plain_completion_is_grounded_and_carries_cards(
     client: openai.OpenAI, scripted: ScriptedChatModel
 ) -> None:
-    scripted.enqueue(answer("The Zendesk Integration brings your tickets in.", "int-zendesk"))
+    reply = answer("The Zendesk Integration brings your tickets in.", "int-zendesk")
+    scripted.enqueue(reply)
     completion = client.chat.completions.create(
         model="personify",
         user="sam",
@@ -44,6 +45,10 @@ def test_a_plain_completion_is_grounded_and_carries_cards(
     extra = completion.model_extra["personify"]
     assert [c["item_id"] for c in extra["cards"]] == ["int-zendesk"]
     assert extra["provenance"]["template"] == "chat.v2"
+    usage = completion.usage
+    assert usage is not None and usage.prompt_tokens > 50  # the scripted model counts words
+    assert usage.completion_tokens == len(reply.split())
+    assert usage.total_tokens == usage.prompt_tokens + usage.completion_tokens
 
 
 def test_a_streamed_completion_arrives_in_pieces(
@@ -64,6 +69,8 @@ def test_a_streamed_completion_arrives_in_pieces(
     assert sum(1 for c in chunks if c.choices[0].delta.content) > 1  # a sentence at a time
     assert chunks[-1].choices[0].finish_reason == "stop"
     assert chunks[-1].model_extra["personify"]["cards"][0]["item_id"] == "int-zendesk"
+    usage = chunks[-1].usage
+    assert usage is not None and usage.prompt_tokens > 50 and usage.completion_tokens > 0
 
 
 def test_history_reaches_the_model_redacted_and_nothing_is_stored(
