@@ -9,11 +9,9 @@ same field, the one created first wins; the response still names both."""
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
-
-from pydantic import ValidationError
 
 from personify.domain import Treatment
 from personify.errors import InputError
@@ -39,7 +37,7 @@ class Assignment:
     surface: str
     experiments: dict[str, str] = field(default_factory=dict)  # key -> variant
     treatment: Treatment = Treatment()
-    model: str | None = None
+    model: str | None = None  # the model a variant names (one is configured today: checked)
     started: float = field(default_factory=time.perf_counter)
 
 
@@ -147,16 +145,3 @@ class Experiments:
         metrics = self.store.metrics()
         data, _ = gather(self.store.engine, experiment, metrics)
         return analyze(experiment, metrics, data)
-
-
-def parse(model: type[ExperimentSpec] | type[MetricSpec], raw: Mapping[str, Any]) -> Any:
-    """A body as the CLI reads it from a file: a ValidationError becomes a clear error
-    naming the field (the API's own handler does the same for request bodies)."""
-    try:
-        return model.model_validate(raw)
-    except ValidationError as exc:
-        err = exc.errors()[0]
-        where = ""
-        for part in err["loc"]:
-            where += f"[{part}]" if isinstance(part, int) else (f".{part}" if where else str(part))
-        raise InputError(f"{where or 'body'}: {err['msg']}", field=where or "body") from exc
