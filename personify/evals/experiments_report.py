@@ -4,7 +4,6 @@ summary.md."""
 
 from __future__ import annotations
 
-import json
 import time
 from dataclasses import asdict
 from pathlib import Path
@@ -25,6 +24,7 @@ from personify.evals.experiments import (
     simulate,
     truth,
 )
+from personify.evals.report import write_json_and_summary
 from personify.retrieval.embeddings import Embedder
 
 
@@ -92,10 +92,7 @@ def _truth_json(expected: dict[str, dict[str, float]]) -> dict[str, Any]:
 
 
 def write_experiments_report(report: dict[str, Any], out: Path) -> Path:
-    out.mkdir(parents=True, exist_ok=True)
-    (out / "report.json").write_text(json.dumps(report, indent=2), encoding="utf-8")
-    (out / "summary.md").write_text(experiments_markdown(report), encoding="utf-8")
-    return out / "report.json"
+    return write_json_and_summary(report, experiments_markdown(report), out)
 
 
 def experiments_markdown(report: dict[str, Any]) -> str:

@@ -14,7 +14,6 @@ depend on who else is scored."""
 
 from __future__ import annotations
 
-import json
 import random
 import time
 from collections.abc import Mapping, Sequence
@@ -27,6 +26,7 @@ from scipy.stats import binomtest
 from personify.domain import RankerName
 from personify.evals.dataset import Dataset
 from personify.evals.experiments import DEPTH, ranker_lists
+from personify.evals.report import write_json_and_summary
 from personify.retrieval.embeddings import Embedder
 
 
@@ -137,10 +137,7 @@ def evaluate_interleave(
 
 
 def write_interleave_report(report: dict[str, Any], out: Path) -> Path:
-    out.mkdir(parents=True, exist_ok=True)
-    (out / "report.json").write_text(json.dumps(report, indent=2), encoding="utf-8")
-    (out / "summary.md").write_text(interleave_markdown(report), encoding="utf-8")
-    return out / "report.json"
+    return write_json_and_summary(report, interleave_markdown(report), out)
 
 
 def interleave_markdown(report: dict[str, Any]) -> str:

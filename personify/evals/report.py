@@ -167,3 +167,11 @@ def _slices(report: RecsReport, metric: str) -> tuple[str, str]:
     png = figure_png(figure)
     plt.close(figure)
     return title, png
+
+
+def write_json_and_summary(report: dict[str, Any], summary: str, out: Path) -> Path:
+    """report.json and summary.md in `out`; the path of report.json."""
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "report.json").write_text(json.dumps(report, indent=2), encoding="utf-8")
+    (out / "summary.md").write_text(summary, encoding="utf-8")
+    return out / "report.json"

@@ -5,7 +5,6 @@ and how long the results of a large experiment take (targets: under 0.5 ms p95 a
 from __future__ import annotations
 
 import random
-import statistics
 import tempfile
 import time
 from datetime import timedelta
@@ -14,6 +13,7 @@ from typing import Any
 
 from sqlalchemy import insert
 
+from personify.bench import percentiles
 from personify.domain import Event, utcnow
 from personify.experiments.definitions import ExperimentSpec
 from personify.experiments.service import Assignment
@@ -34,11 +34,6 @@ BENCH_EXPERIMENT = {
         "guardrails": ["fallback_rate", "latency_p95_ms"],
     },
 }
-
-
-def _p50_p95(samples: list[float]) -> tuple[float, float]:
-    cuts = statistics.quantiles(samples, n=100, method="inclusive")
-    return cuts[49], cuts[94]
 
 
 def assignment_overhead(service: Personify, users: list[str]) -> dict[str, float]:
@@ -64,7 +59,7 @@ def assignment_overhead(service: Personify, users: list[str]) -> dict[str, float
 
     alone = timed(step)
     service.experiments.store.stop("bench")
-    base, under, own = _p50_p95(without), _p50_p95(with_experiment), _p50_p95(alone)
+    base, under, own = percentiles(without), percentiles(with_experiment), percentiles(alone)
     return {
         "without_p50": base[0],
         "without_p95": base[1],

@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from personify.evals.report import figure_png
-from personify.experiments.outcomes import DAY, gather
+from personify.experiments.outcomes import DAY, exposed, gather
 from personify.experiments.service import Experiments
 
 MAX_DAYS = 60  # points on the over-time plots
@@ -25,7 +25,7 @@ def over_time(experiments: Experiments, key: str) -> list[dict[str, Any]]:
     experiment = experiments.store.get(key)
     metrics = experiments.store.metrics()
     primary = experiment.metrics.primary
-    data, who = gather(experiments.store.engine, experiment, metrics)
+    who = exposed(experiments.store.engine, experiment)
     if not who.users:
         return []
     start = math.floor(float(who.first_at.min()) / DAY) * DAY
